@@ -1,0 +1,34 @@
+# dma-buf map info: the DMA_BUF_IOCTL_INFO kernel series, its userspace, and
+# the build/boot/test loop that proves it.  See README.md.
+
+ARCH ?= x86_64
+
+.PHONY: all check demo tree export kernel vm-shell clean distclean
+
+all: kernel
+
+# Everything: series checks, kernel build, tests in the VM, log checks.
+check:
+	tests/check --arch $(ARCH)
+
+# Boot the patched kernel and show the query answering for real buffers.
+demo: kernel
+	tests/build-selftests build/kbuild-$(ARCH)-base build/selftests-$(ARCH)
+	vm/run --arch $(ARCH) -- tests/guest/demo build/selftests-$(ARCH)
+
+# Unpack the pristine source as a git tree with the series applied as commits.
+tree:
+	kernel/prepare-tree
+
+# Write the tree's commits back to kernel/patches and kernel/series.
+export:
+	kernel/export-series
+
+kernel:
+	kernel/build --arch $(ARCH)
+
+clean:
+	rm -rf build/kbuild-* build/selftests-* build/results-*
+
+distclean:
+	rm -rf build
