@@ -13,8 +13,8 @@ check:
 
 # Boot the patched kernel and show the query answering for real buffers.
 demo: kernel
-	tests/build-selftests build/kbuild-$(ARCH)-base build/selftests-$(ARCH)
-	vm/run --arch $(ARCH) -- tests/guest/demo build/selftests-$(ARCH)
+	$(MAKE) -s -C userspace O=$(CURDIR)/build/userspace test-programs
+	vm/run --arch $(ARCH) -- tests/guest/demo build/userspace
 
 # Unpack the pristine source as a git tree with the series applied as commits.
 tree:

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libdmabufmap: how a dma-buf's CPU mapping is cached, and what a VMM does
+ * with that answer.
+ *
+ * Every function returns 0 (or a count) on success and a negative errno on
+ * failure; dmabufmap_strerror() turns the codes with a meaning of their own
+ * here into a sentence a user can act on.
+ */
+#ifndef DMABUFMAP_H
+#define DMABUFMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The kernel's enum dma_buf_map_info, with the same values. */
+enum dmabufmap_caching {
+	DMABUFMAP_INCOHERENT = 0,	/* no promise: bracket access with DMA_BUF_IOCTL_SYNC */
+	DMABUFMAP_WC = 1,		/* write-combined, coherent */
+	DMABUFMAP_CACHED = 2,		/* write-back cached, coherent */
+	DMABUFMAP_UNCACHED = 3,		/* uncached, coherent */
+};
+
+/* virtio-gpu's VIRTIO_GPU_MAP_CACHE_* values for a blob's map_info. */
+#define DMABUFMAP_VIRTIO_GPU_MAP_CACHE_NONE	0x00
+#define DMABUFMAP_VIRTIO_GPU_MAP_CACHE_CACHED	0x01
+#define DMABUFMAP_VIRTIO_GPU_MAP_CACHE_UNCACHED	0x02
+#define DMABUFMAP_VIRTIO_GPU_MAP_CACHE_WC	0x03
+
+/*
+ * Query how the exporter caches mmap()s of the dma-buf @fd.
+ *
+ * Returns 0 and sets *@caching, or:
+ *   -EBADF       @fd is not an open file descriptor
+ *   -ENOTTY      @fd is open but is not a dma-buf
+ *   -EOPNOTSUPP  @fd is a dma-buf, but the running kernel has no
+ *                DMA_BUF_IOCTL_INFO (or no DMA_BUF_INFO_MAP_INFO): nothing is
+ *                known, and nothing is guessed
+ *   -EPROTO      the kernel answered with a value this library does not know
+ */
+int dmabufmap_query(int fd, enum dmabufmap_caching *caching);
+
+/* 1 if @fd is a dma-buf, 0 if it is another file, -EBADF if not open. */
+int dmabufmap_is_dmabuf(int fd);
+
+/* "incoherent", "write-combined", "cached", "uncached", or NULL. */
+const char *dmabufmap_caching_name(enum dmabufmap_caching caching);
+
+/*
+ * The virtio-gpu map_info for a blob backed by a buffer of this caching.
+ * INCOHERENT is refused with -EINVAL: answering VIRTIO_GPU_MAP_CACHE_NONE
+ * would make the guest driver map the blob cached, which is only right by
+ * luck.  An unknown value is refused with -EINVAL too.
+ */
+int dmabufmap_to_virtio_gpu(enum dmabufmap_caching caching, uint32_t *map_info);
+
+/* What /proc/<pid>/fdinfo/<fd> says of a dma-buf. */
+struct dmabufmap_fdinfo {
+	uint64_t size;		/* bytes */
+	uint64_t inode;		/* ino: the buffer's identity across processes */
+	long count;		/* file references, -1 if the kernel did not say */
+	int flags;		/* open flags (octal in fdinfo) */
+	char exp_name[64];	/* exporter name */
+	char name[64];		/* DMA_BUF_SET_NAME name, "" if none */
+};
+
+/*
+ * Parse fdinfo text.  Returns 0, or -ENOTTY when the text is well formed but
+ * not a dma-buf's (no exp_name), or -EINVAL when a field it needs is
+ * malformed (a size that is not a number, an exporter name that does not
+ * fit).
+ */
+int dmabufmap_parse_fdinfo(const char *text, size_t len,
+			   struct dmabufmap_fdinfo *info);
+
+/*
+ * Read and parse /proc/<pid>/fdinfo/<fd>; @pid 0 means this process.
+ * Errors: -ESRCH no such process, -EBADF no such fd, -EACCES/-EPERM not
+ * allowed to look, -ENOTTY not a dma-buf, and what dmabufmap_parse_fdinfo()
+ * returns.
+ */
+int dmabufmap_read_fdinfo(pid_t pid, int fd, struct dmabufmap_fdinfo *info);
+
+/*
+ * Duplicate another process's fd into this one (pidfd_open + pidfd_getfd),
+ * close-on-exec.  Returns the new fd, or -ESRCH (no such process), -EPERM
+ * (not allowed to ptrace it: run as its user or with CAP_SYS_PTRACE), -EBADF
+ * (it has no such fd), -ENOSYS (kernel older than 5.6).
+ */
+int dmabufmap_fd_from_pid(pid_t pid, int fd);
+
+/*
+ * Map @size bytes of the dma-buf @fd at @offset to the fixed address @addr,
+ * which must lie inside the region [@region, @region + @region_size) the
+ * caller reserved (as a VMM reserves the host-visible shared-memory region
+ * of a virtio-gpu device), and return the virtio-gpu map_info the guest must
+ * use for it in *@map_info.
+ *
+ * Refused before anything is mapped:
+ *   -EINVAL      @addr, @size or @offset not page aligned, @size 0, or the
+ *                mapping would leave the region or the buffer
+ *   -EOPNOTSUPP  the kernel cannot say how the buffer is cached
+ *   -EPERM       the exporter promises nothing (INCOHERENT): a guest could
+ *                not map it safely
+ * and what dmabufmap_query() and mmap() return.  On success the old
+ * mapping in that range (the reservation) is replaced; if mmap() itself
+ * fails, the range is left reserved as inaccessible anonymous memory.
+ */
+int dmabufmap_map_fixed(int fd, void *addr, size_t size, uint64_t offset,
+			int prot, void *region, size_t region_size,
+			uint32_t *map_info);
+
+/* A message for the error codes above, in the context of this library. */
+const char *dmabufmap_strerror(int err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DMABUFMAP_H */

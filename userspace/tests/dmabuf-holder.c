@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Test helper: allocate dma-bufs the way their users do and hold them.
+ *
+ *   dmabuf-holder [--udmabuf N] [--heap NAME:N]... [--size BYTES]
+ *                 [--name PREFIX] [--fork] [--exec CMD ARG...]
+ *
+ * The buffers are fds 3, 4, ... in allocation order, named PREFIX-<i>.
+ * Without --exec it prints "ready <pid> <count>" and holds them until its
+ * standard input is closed; --fork also leaves a child holding the same fds.
+ * With --exec it runs CMD with the buffers open and exits with its status.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
+#include <linux/udmabuf.h>
+
+static int next_fd = 3;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "dmabuf-holder: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+/* Keep buffers at 3, 4, ... so a command given --exec knows where they are. */
+static void place(int fd, const char *prefix)
+{
+	char name[DMA_BUF_NAME_LEN];
+
+	if (fd != next_fd) {
+		if (dup2(fd, next_fd) < 0)
+			die("dup2");
+		close(fd);
+	}
+	snprintf(name, sizeof(name), "%s-%d", prefix, next_fd - 3);
+	if (ioctl(next_fd, DMA_BUF_SET_NAME_B, name))
+		die("DMA_BUF_SET_NAME");
+	next_fd++;
+}
+
+/* Device fds live high, out of the way of the slots the buffers take. */
+static int open_high(const char *path, int flags)
+{
+	struct rlimit rl;
+	int fd = open(path, flags | O_CLOEXEC), high;
+
+	if (fd < 0)
+		die(path);
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		die("getrlimit");
+	high = fcntl(fd, F_DUPFD_CLOEXEC, (int)rl.rlim_cur - 8);
+	if (high < 0)
+		die("F_DUPFD");
+	close(fd);
+	return high;
+}
+
+static int new_udmabuf(int dev, size_t size)
+{
+	struct udmabuf_create create = { 0 };
+	int memfd, buf;
+
+	memfd = memfd_create("dmabuf-holder", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	if (memfd < 0 || ftruncate(memfd, (off_t)size) ||
+	    fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK))
+		die("memfd");
+	create.memfd = (uint32_t)memfd;
+	create.size = size;
+	buf = ioctl(dev, UDMABUF_CREATE, &create);
+	if (buf < 0)
+		die("UDMABUF_CREATE");
+	/* the udmabuf keeps the pages; the memfd is no longer needed */
+	close(memfd);
+	return buf;
+}
+
+static int new_heap_buf(int heap, size_t size)
+{
+	struct dma_heap_allocation_data alloc = {
+		.len = size,
+		.fd_flags = O_RDWR,
+	};
+
+	if (ioctl(heap, DMA_HEAP_IOCTL_ALLOC, &alloc))
+		die("DMA_HEAP_IOCTL_ALLOC");
+	return (int)alloc.fd;
+}
+
+int main(int argc, char **argv)
+{
+	const char *prefix = "holder";
+	size_t size = (size_t)sysconf(_SC_PAGESIZE);
+	int i, n, dev, fork_child = 0;
+	struct rlimit rl;
+	char **exec_argv = NULL;
+	pid_t child = 0;
+
+	/* enough descriptors for the scaling benchmark */
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	/* nothing may sit in the slots the buffers take */
+	for (i = 3; i < 64; i++)
+		close(i);
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--size") && i + 1 < argc) {
+			size = strtoull(argv[++i], NULL, 0);
+		} else if (!strcmp(argv[i], "--name") && i + 1 < argc) {
+			prefix = argv[++i];
+		} else if (!strcmp(argv[i], "--fork")) {
+			fork_child = 1;
+		} else if (!strcmp(argv[i], "--udmabuf") && i + 1 < argc) {
+			n = atoi(argv[++i]);
+			dev = open_high("/dev/udmabuf", O_RDWR);
+			while (n-- > 0)
+				place(new_udmabuf(dev, size), prefix);
+			close(dev);
+		} else if (!strcmp(argv[i], "--heap") && i + 1 < argc) {
+			char path[128], *colon = strchr(argv[++i], ':');
+
+			if (!colon) {
+				fprintf(stderr, "dmabuf-holder: --heap NAME:COUNT\n");
+				return 2;
+			}
+			*colon = '\0';
+			n = atoi(colon + 1);
+			snprintf(path, sizeof(path), "/dev/dma_heap/%s", argv[i]);
+			dev = open_high(path, O_RDONLY);
+			while (n-- > 0)
+				place(new_heap_buf(dev, size), prefix);
+			close(dev);
+		} else if (!strcmp(argv[i], "--exec") && i + 1 < argc) {
+			exec_argv = &argv[i + 1];
+			break;
+		} else {
+			fprintf(stderr, "dmabuf-holder: bad argument '%s'\n", argv[i]);
+			return 2;
+		}
+	}
+
+	if (exec_argv) {
+		execvp(exec_argv[0], exec_argv);
+		die(exec_argv[0]);
+	}
+	if (fork_child) {
+		child = fork();
+		if (child < 0)
+			die("fork");
+		if (child == 0) {
+			/* hold until the parent's stdin closes, like the parent */
+			char c;
+
+			while (read(0, &c, 1) > 0)
+				;
+			_exit(0);
+		}
+	}
+	printf("ready %d %d %d\n", (int)getpid(), next_fd - 3, (int)child);
+	fflush(stdout);
+	{
+		char c;
+
+		while (read(0, &c, 1) > 0)
+			;
+	}
+	if (child > 0)
+		waitpid(child, NULL, 0);
+	return 0;
+}
