@@ -178,20 +178,22 @@ struct dma_buf_import_sync_file {
  * give the next level of page tables the same attributes.
  *
  * The value is fixed when the buffer is exported and does not change for the
- * lifetime of the buffer.
+ * lifetime of the buffer.  A COHERENT value promises that every mapping of
+ * the buffer made through mmap() has that memory type, so another agent (a
+ * guest) can map the same pages with the same attributes without creating
+ * mismatched aliases.  It says nothing about devices: ordering CPU access
+ * against device access still takes &DMA_BUF_IOCTL_SYNC wherever the
+ * exporter needs it, for instance for devices that do not snoop caches.
  *
- * @DMA_BUF_MAP_INCOHERENT: The exporter makes no promise.  Userspace must
- *	bracket CPU access with &DMA_BUF_IOCTL_SYNC and must not assume the
- *	mapping is coherent with devices or with other mappings of the buffer.
- *	This is the value of every exporter that does not declare one, and of
- *	exporters whose caching can change while the buffer exists.
- * @DMA_BUF_COHERENT_WC: Write-combined (normal non-cacheable memory on arm64),
- *	coherent with device access without cache maintenance.
- * @DMA_BUF_COHERENT_CACHED: Write-back cached, and coherent with device
- *	access (the devices snoop the CPU caches, or the memory is only ever
- *	accessed through coherent paths).
- * @DMA_BUF_COHERENT_UNCACHED: Uncached (device or strongly-ordered memory
- *	on arm64, UC- on x86), coherent with device access.
+ * @DMA_BUF_MAP_INCOHERENT: The exporter makes no promise: the memory type
+ *	may differ between mappings or change while the buffer exists.
+ *	Userspace must bracket CPU access with &DMA_BUF_IOCTL_SYNC and must not
+ *	pass the mapping on.  This is the value of every exporter that does not
+ *	declare one.
+ * @DMA_BUF_COHERENT_WC: Write-combined (normal non-cacheable memory on
+ *	arm64, WC on x86).
+ * @DMA_BUF_COHERENT_CACHED: Write-back cached, like ordinary memory.
+ * @DMA_BUF_COHERENT_UNCACHED: Uncached (device memory on arm64, UC- on x86).
  */
 enum dma_buf_map_info {
 	DMA_BUF_MAP_INCOHERENT = 0,
