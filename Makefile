@@ -3,18 +3,26 @@
 
 ARCH ?= x86_64
 
-.PHONY: all check demo tree export kernel vm-shell clean distclean
+.PHONY: all check check-quick demo bench tree export kernel clean distclean
 
 all: kernel
 
-# Everything: series checks, kernel build, tests in the VM, log checks.
+# Everything: series checks, kernel builds, tests in the VM, log checks.
 check:
 	tests/check --arch $(ARCH)
+
+# The edit-build-test loop: the test kernel and the tests on it only.
+check-quick:
+	tests/check --arch $(ARCH) --quick
 
 # Boot the patched kernel and show the query answering for real buffers.
 demo: kernel
 	$(MAKE) -s -C userspace O=$(CURDIR)/build/userspace test-programs
 	vm/run --arch $(ARCH) -- tests/guest/demo build/userspace
+
+# What the query and the mmap-time check cost (patched vs pristine kernel).
+bench:
+	tests/bench/run --arch $(ARCH)
 
 # Unpack the pristine source as a git tree with the series applied as commits.
 tree:
