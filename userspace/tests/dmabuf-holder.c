@@ -2,8 +2,11 @@
 /*
  * Test helper: allocate dma-bufs the way their users do and hold them.
  *
- *   dmabuf-holder [--udmabuf N] [--heap NAME:N]... [--size BYTES]
- *                 [--name PREFIX] [--fork] [--exec CMD ARG...]
+ *   dmabuf-holder [--udmabuf N] [--heap NAME:N]... [--drm DRIVER:N]...
+ *                 [--size BYTES] [--name PREFIX] [--fork] [--exec CMD ARG...]
+ *
+ * --drm makes dumb buffers on the DRM device whose driver is DRIVER (vgem,
+ * virtio_gpu) and exports them with PRIME.
  *
  * The buffers are fds 3, 4, ... in allocation order, named PREFIX-<i>.
  * Without --exec it prints "ready <pid> <count>" and holds them until its
@@ -22,6 +25,8 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include <drm/drm.h>
+#include <drm/drm_mode.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
 #include <linux/udmabuf.h>
@@ -44,6 +49,9 @@ static void place(int fd, const char *prefix)
 			die("dup2");
 		close(fd);
 	}
+	/* the buffers are for the command given --exec too */
+	if (fcntl(next_fd, F_SETFD, 0))
+		die("F_SETFD");
 	snprintf(name, sizeof(name), "%s-%d", prefix, next_fd - 3);
 	if (ioctl(next_fd, DMA_BUF_SET_NAME_B, name))
 		die("DMA_BUF_SET_NAME");
@@ -98,6 +106,45 @@ static int new_heap_buf(int heap, size_t size)
 	return (int)alloc.fd;
 }
 
+/* The DRM device node whose driver is called @driver, opened high. */
+static int open_drm(const char *driver)
+{
+	char path[32], name[32];
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		struct drm_version version = { .name = name, .name_len = sizeof(name) - 1 };
+		int fd;
+
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		if (access(path, F_OK))
+			continue;
+		fd = open_high(path, O_RDWR);
+		memset(name, 0, sizeof(name));
+		if (!ioctl(fd, DRM_IOCTL_VERSION, &version) && !strcmp(name, driver))
+			return fd;
+		close(fd);
+	}
+	errno = ENODEV;
+	die(driver);
+	return -1;
+}
+
+static int new_drm_buf(int dev, size_t size)
+{
+	struct drm_mode_create_dumb create = {
+		.width = (uint32_t)(size / 4 / 16), .height = 16, .bpp = 32,
+	};
+	struct drm_prime_handle prime = { .flags = DRM_CLOEXEC | DRM_RDWR };
+
+	if (ioctl(dev, DRM_IOCTL_MODE_CREATE_DUMB, &create))
+		die("DRM_IOCTL_MODE_CREATE_DUMB");
+	prime.handle = create.handle;
+	if (ioctl(dev, DRM_IOCTL_PRIME_HANDLE_TO_FD, &prime))
+		die("DRM_IOCTL_PRIME_HANDLE_TO_FD");
+	return prime.fd;
+}
+
 int main(int argc, char **argv)
 {
 	const char *prefix = "holder";
@@ -143,6 +190,19 @@ int main(int argc, char **argv)
 			while (n-- > 0)
 				place(new_heap_buf(dev, size), prefix);
 			close(dev);
+		} else if (!strcmp(argv[i], "--drm") && i + 1 < argc) {
+			char *colon = strchr(argv[++i], ':');
+
+			if (!colon) {
+				fprintf(stderr, "dmabuf-holder: --drm DRIVER:COUNT\n");
+				return 2;
+			}
+			*colon = '\0';
+			n = atoi(colon + 1);
+			/* the device stays open: it owns the GEM handles */
+			dev = open_drm(argv[i]);
+			while (n-- > 0)
+				place(new_drm_buf(dev, size), prefix);
 		} else if (!strcmp(argv[i], "--exec") && i + 1 < argc) {
 			exec_argv = &argv[i + 1];
 			break;
