@@ -68,10 +68,10 @@ static void report(const char *name, double *v, int n)
 /* What callers do today: read fdinfo, look the exporter up in a table. */
 static int guess_from_fdinfo(int fd)
 {
-	static const struct { const char *exporter; int caching; } table[] = {
-		{ "udmabuf", DMABUFMAP_CACHED }, { "system", DMABUFMAP_CACHED },
-		{ "i915", DMABUFMAP_WC }, { "amdgpu", DMABUFMAP_WC },
-		{ "msm", DMABUFMAP_WC }, { "virtio_gpu", DMABUFMAP_CACHED },
+	static const struct { const char *exporter; int memtype; } table[] = {
+		{ "udmabuf", DMABUFMAP_MEMTYPE_CACHED }, { "system", DMABUFMAP_MEMTYPE_CACHED },
+		{ "i915", DMABUFMAP_MEMTYPE_WC }, { "amdgpu", DMABUFMAP_MEMTYPE_WC },
+		{ "msm", DMABUFMAP_MEMTYPE_WC }, { "virtio_gpu", DMABUFMAP_MEMTYPE_CACHED },
 	};
 	struct dmabufmap_fdinfo info;
 	size_t i;
@@ -80,8 +80,8 @@ static int guess_from_fdinfo(int fd)
 		return -1;
 	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
 		if (!strcmp(info.exp_name, table[i].exporter))
-			return table[i].caching;
-	return DMABUFMAP_INCOHERENT;
+			return table[i].memtype;
+	return DMABUFMAP_MEMTYPE_UNKNOWN;
 }
 
 static int bench_query(int rounds, int calls)
@@ -94,7 +94,7 @@ static int bench_query(int rounds, int calls)
 	if (fd < 0)
 		return 1;
 	for (r = 0; r < rounds; r++) {
-		struct dma_buf_info info = { .param = DMA_BUF_INFO_MAP_INFO };
+		struct dma_buf_info info = { .param = DMA_BUF_INFO_MEMTYPE };
 		double t;
 
 		t = now_ns();
@@ -111,7 +111,7 @@ static int bench_query(int rounds, int calls)
 
 		t = now_ns();
 		for (i = 0; i < calls / 10; i++)
-			if (guess_from_fdinfo(fd) != DMABUFMAP_CACHED)
+			if (guess_from_fdinfo(fd) != DMABUFMAP_MEMTYPE_CACHED)
 				return 1;
 		g[r] = (now_ns() - t) / (calls / 10);
 	}

@@ -11,12 +11,27 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
 
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
 #include <linux/udmabuf.h>
 
 /* A udmabuf of @size bytes; the memfd is closed, the pages stay. */
+/*
+ * What the kernel declares for CPU access to ordinary cached pages (udmabuf,
+ * the heaps): coherent where DMA never needs CPU cache maintenance (x86),
+ * DMA_BUF_CPU_ACCESS_SYNC where a non-coherent device may attach (arm64).
+ */
+static inline __u64 pages_cpu_access_here(void)
+{
+	struct utsname u;
+
+	if (!uname(&u) && (!strcmp(u.machine, "x86_64") || !strcmp(u.machine, "i686")))
+		return DMA_BUF_CPU_ACCESS_COHERENT;
+	return DMA_BUF_CPU_ACCESS_SYNC;
+}
+
 static inline int make_udmabuf(size_t size)
 {
 	struct udmabuf_create create = { .flags = UDMABUF_FLAGS_CLOEXEC, .size = size };

@@ -48,6 +48,7 @@ int main(int argc, char **argv)
 	unsigned long i, info_calls = 0, done = 0;
 	char *area, *ro, *rw, *hole;
 	double start = now();
+	__u64 pages_cpu_access = pages_cpu_access_here();
 
 	rng = argc > 3 ? strtoull(argv[3], NULL, 0) : 0x9e3779b97f4a7c15ULL;
 	fds[T_UDMABUF] = make_udmabuf(4 * (size_t)ps);
@@ -78,8 +79,10 @@ int main(int argc, char **argv)
 		enum arg_kind a = next() % NR_ARGS;
 		uint64_t r = next();
 		struct dma_buf_info want = {
-			/* mostly the valid param, sometimes anything */
-			.param = (r & 3) ? DMA_BUF_INFO_MAP_INFO : (uint32_t)(r >> 32),
+			/* mostly the valid params, sometimes anything */
+			.param = (r & 3) == 0 ? (uint32_t)(r >> 32) :
+				 (r & 3) == 1 ? DMA_BUF_INFO_CPU_ACCESS :
+						DMA_BUF_INFO_MEMTYPE,
 			.pad = (r & 0x30) ? 0 : (uint32_t)(r >> 8),
 			.value = next(),
 		};
@@ -160,8 +163,12 @@ int main(int argc, char **argv)
 		/* the documented answer */
 		{
 			int want_err, dmabuf = t == T_UDMABUF || t == T_HEAP;
-			int readable = a == A_READONLY || a == A_WRITABLE || a == A_MISALIGNED;
-			int valid = want.param == DMA_BUF_INFO_MAP_INFO && !want.pad;
+			/* param and pad are read, value is only written */
+			int readable = a == A_READONLY || a == A_WRITABLE ||
+				       a == A_MISALIGNED || a == A_STRADDLE;
+			int writable = a == A_WRITABLE || a == A_MISALIGNED;
+			int valid = (want.param == DMA_BUF_INFO_MEMTYPE ||
+				     want.param == DMA_BUF_INFO_CPU_ACCESS) && !want.pad;
 
 			if (t == T_CLOSED)
 				want_err = EBADF;
@@ -171,7 +178,7 @@ int main(int argc, char **argv)
 				want_err = EFAULT;
 			else if (!valid)
 				want_err = EINVAL;
-			else if (a == A_READONLY)
+			else if (!writable)
 				want_err = EFAULT;
 			else
 				want_err = 0;
@@ -184,9 +191,13 @@ int main(int argc, char **argv)
 				struct dma_buf_info got;
 
 				memcpy(&got, arg, sizeof(got));
-				if (got.value != DMA_BUF_COHERENT_CACHED && bad++ < 20)
-					printf("# call %lu: value %llu, want cached\n", i,
-					       (unsigned long long)got.value);
+				__u64 want_value = want.param == DMA_BUF_INFO_MEMTYPE ?
+						   DMA_BUF_MEMTYPE_CACHED : pages_cpu_access;
+
+				if (got.value != want_value && bad++ < 20)
+					printf("# call %lu: param %u value %llu, want %llu\n", i,
+					       want.param, (unsigned long long)got.value,
+					       (unsigned long long)want_value);
 			}
 		}
 	}

@@ -49,7 +49,7 @@ static void *user(void *p)
 	unsigned int i = (unsigned int)(uintptr_t)&i;
 
 	while (!atomic_load(&stop)) {
-		struct dma_buf_info info = { .param = DMA_BUF_INFO_MAP_INFO };
+		struct dma_buf_info info = { .param = DMA_BUF_INFO_MEMTYPE };
 		int fd = grab(e, i++);
 		unsigned char *map;
 
@@ -57,7 +57,7 @@ static void *user(void *p)
 			continue;	/* closed under us, or being replaced */
 		/* the fd may now name another file, if the slot was recycled */
 		if (!ioctl(fd, DMA_BUF_IOCTL_INFO, &info) &&
-		    info.value != DMA_BUF_COHERENT_CACHED)
+		    info.value != DMA_BUF_MEMTYPE_CACHED)
 			atomic_fetch_add(&wrong, 1);
 		map = mmap(NULL, buf_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		if (map != MAP_FAILED) {

@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
- * dmabuf-info: what a process's dma-bufs are and how they are cached.
+ * dmabuf-info: what a process's dma-bufs are, the memory type of their CPU
+ * mappings and whether CPU access to them needs DMA_BUF_IOCTL_SYNC.
  *
  *   dmabuf-info [--json] FD...      file descriptors of this process
  *   dmabuf-info [--json] --pid PID  every dma-buf PID holds
  *   dmabuf-info [--json] --all      every dma-buf in the system, once each,
  *                                   with the processes that hold it
  *
- * Exit status: 0 everything asked about was reported with its caching;
- * 1 an operand is not a dma-buf, no such fd or no such process; 2 usage;
- * 3 the kernel cannot report caching; 4 a process or fd could not be
+ * Exit status: 0 everything asked about was reported; 1 an operand is not a
+ * dma-buf, no such fd or no such process; 2 usage; 3 the kernel cannot
+ * report how dma-bufs are mapped; 4 a process or fd could not be
  * inspected (permission).  The worst one wins: 1 > 4 > 3.
  */
 #include <ctype.h>
@@ -30,8 +31,8 @@ struct entry {
 	pid_t pid;
 	int fd;
 	struct dmabufmap_fdinfo info;
-	int err;			/* why caching is unknown, or 0 */
-	enum dmabufmap_caching caching;
+	int err;			/* why the answer is unknown, or 0 */
+	struct dmabufmap_info map;
 };
 
 struct table {
@@ -102,16 +103,16 @@ static int by_pid_fd(const void *a, const void *b)
 	return x->fd - y->fd;
 }
 
-static int query_entry(const struct entry *e, enum dmabufmap_caching *caching)
+static int query_entry(const struct entry *e, struct dmabufmap_info *map)
 {
 	int fd, ret;
 
 	if (e->pid == getpid())
-		return dmabufmap_query(e->fd, caching);
+		return dmabufmap_query(e->fd, map);
 	fd = dmabufmap_fd_from_pid(e->pid, e->fd);
 	if (fd < 0)
 		return fd;
-	ret = dmabufmap_query(fd, caching);
+	ret = dmabufmap_query(fd, map);
 	close(fd);
 	return ret;
 }
@@ -126,20 +127,21 @@ static void query_all(struct table *t)
 
 	qsort(t->v, t->n, sizeof(t->v[0]), by_inode);
 	for (i = 0; i < t->n; i = j) {
-		enum dmabufmap_caching caching = DMABUFMAP_INCOHERENT;
+		struct dmabufmap_info map = { DMABUFMAP_MEMTYPE_UNKNOWN,
+					      DMABUFMAP_CPU_ACCESS_SYNC };
 		int err = -ESRCH;
 
 		for (j = i; j < t->n && t->v[j].info.inode == t->v[i].info.inode; j++)
 			;
 		for (k = i; k < j; k++) {
-			err = query_entry(&t->v[k], &caching);
+			err = query_entry(&t->v[k], &map);
 			if (err != -EPERM && err != -EACCES && err != -ESRCH &&
 			    err != -EBADF)
 				break;
 		}
 		for (k = i; k < j; k++) {
 			t->v[k].err = err;
-			t->v[k].caching = caching;
+			t->v[k].map = map;
 		}
 		note_status(err);
 	}
@@ -204,9 +206,14 @@ static void comm_of(pid_t pid, char *buf, size_t size)
 	fclose(f);
 }
 
-static const char *caching_text(const struct entry *e)
+static const char *memtype_text(const struct entry *e)
 {
-	return e->err ? "?" : dmabufmap_caching_name(e->caching);
+	return e->err ? "?" : dmabufmap_memtype_name(e->map.memtype);
+}
+
+static const char *cpu_access_text(const struct entry *e)
+{
+	return e->err ? "?" : dmabufmap_cpu_access_name(e->map.cpu_access);
 }
 
 static const char *virtio_text(const struct entry *e, char *buf, size_t size)
@@ -215,7 +222,7 @@ static const char *virtio_text(const struct entry *e, char *buf, size_t size)
 
 	if (e->err)
 		return "?";
-	if (dmabufmap_to_virtio_gpu(e->caching, &v))
+	if (dmabufmap_to_virtio_gpu(&e->map, &v))
 		return "refuse";
 	snprintf(buf, size, "%#04x", v);
 	return buf;
@@ -247,12 +254,14 @@ static void json_buffer_fields(const struct entry *e)
 	printf(",\"name\":");
 	json_string(e->info.name);
 	if (e->err) {
-		printf(",\"caching\":null,\"virtio_gpu_map_info\":null,\"error\":");
+		printf(",\"memtype\":null,\"cpu_access\":null,\"virtio_gpu_map_info\":null,\"error\":");
 		json_string(dmabufmap_strerror(e->err));
 	} else {
-		printf(",\"caching\":");
-		json_string(dmabufmap_caching_name(e->caching));
-		if (dmabufmap_to_virtio_gpu(e->caching, &v))
+		printf(",\"memtype\":");
+		json_string(dmabufmap_memtype_name(e->map.memtype));
+		printf(",\"cpu_access\":");
+		json_string(dmabufmap_cpu_access_name(e->map.cpu_access));
+		if (dmabufmap_to_virtio_gpu(&e->map, &v))
 			printf(",\"virtio_gpu_map_info\":null");
 		else
 			printf(",\"virtio_gpu_map_info\":%u", v);
@@ -276,15 +285,16 @@ static void print_fds(struct table *t, int json)
 		printf("]}\n");
 		return;
 	}
-	printf("%7s %4s %10s %12s %-16s %-16s %-14s %s\n", "PID", "FD", "INODE",
-	       "SIZE", "EXPORTER", "NAME", "CACHING", "VIRTIO");
+	printf("%7s %4s %10s %12s %-16s %-16s %-14s %-8s %s\n", "PID", "FD",
+	       "INODE", "SIZE", "EXPORTER", "NAME", "MEMTYPE", "CPU", "VIRTIO");
 	for (i = 0; i < t->n; i++) {
 		const struct entry *e = &t->v[i];
 
-		printf("%7d %4d %10" PRIu64 " %12" PRIu64 " %-16s %-16s %-14s %s\n",
+		printf("%7d %4d %10" PRIu64 " %12" PRIu64 " %-16s %-16s %-14s %-8s %s\n",
 		       (int)e->pid, e->fd, e->info.inode, e->info.size,
 		       e->info.exp_name, e->info.name[0] ? e->info.name : "-",
-		       caching_text(e), virtio_text(e, vbuf, sizeof(vbuf)));
+		       memtype_text(e), cpu_access_text(e),
+		       virtio_text(e, vbuf, sizeof(vbuf)));
 		if (e->err)
 			fprintf(stderr, "dmabuf-info: pid %d fd %d: %s\n",
 				(int)e->pid, e->fd, dmabufmap_strerror(e->err));
@@ -331,8 +341,9 @@ static void print_buffers(struct table *t, int json)
 	if (json)
 		printf("{\"buffers\":[");
 	else
-		printf("%10s %12s %-16s %-16s %-14s %-6s %s\n", "INODE", "SIZE",
-		       "EXPORTER", "NAME", "CACHING", "VIRTIO", "HOLDERS");
+		printf("%10s %12s %-16s %-16s %-14s %-8s %-6s %s\n", "INODE",
+		       "SIZE", "EXPORTER", "NAME", "MEMTYPE", "CPU", "VIRTIO",
+		       "HOLDERS");
 	for (i = 0; i < t->n; i = j) {
 		const struct entry *e = &t->v[i];
 
@@ -345,10 +356,11 @@ static void print_buffers(struct table *t, int json)
 			print_holders(t, i, j, 1);
 			printf("]}");
 		} else {
-			printf("%10" PRIu64 " %12" PRIu64 " %-16s %-16s %-14s %-6s ",
+			printf("%10" PRIu64 " %12" PRIu64 " %-16s %-16s %-14s %-8s %-6s ",
 			       e->info.inode, e->info.size, e->info.exp_name,
 			       e->info.name[0] ? e->info.name : "-",
-			       caching_text(e), virtio_text(e, vbuf, sizeof(vbuf)));
+			       memtype_text(e), cpu_access_text(e),
+			       virtio_text(e, vbuf, sizeof(vbuf)));
 			print_holders(t, i, j, 0);
 			putchar('\n');
 		}
@@ -367,10 +379,11 @@ static void usage(FILE *f)
 		"usage: dmabuf-info [--json] FD...\n"
 		"       dmabuf-info [--json] --pid PID\n"
 		"       dmabuf-info [--json] --all\n"
-		"Shows how the exporter of each dma-buf caches its CPU mapping and the\n"
-		"virtio-gpu map_info a VMM must give a guest for it.\n"
+		"Shows the memory type of each dma-buf's CPU mappings, whether CPU\n"
+		"access needs DMA_BUF_IOCTL_SYNC (sync) or not (coherent), and the\n"
+		"virtio-gpu map_info a VMM must give a guest for it (refuse: none).\n"
 		"Exit: 0 ok, 1 not a dma-buf or not found, 2 usage, 3 kernel cannot\n"
-		"report caching, 4 permission denied.\n");
+		"report how dma-bufs are mapped, 4 permission denied.\n");
 }
 
 static int parse_int(const char *s, int *out)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libdmabufmap: how a dma-buf's CPU mapping is cached, and what a VMM does
- * with that answer.
+ * libdmabufmap: the memory type of a dma-buf's CPU mappings and whether CPU
+ * access needs DMA_BUF_IOCTL_SYNC, and what a VMM does with those answers.
  *
  * Every function returns 0 (or a count) on success and a negative errno on
  * failure; dmabufmap_strerror() turns the codes with a meaning of their own
@@ -18,12 +18,24 @@
 extern "C" {
 #endif
 
-/* The kernel's enum dma_buf_map_info, with the same values. */
-enum dmabufmap_caching {
-	DMABUFMAP_INCOHERENT = 0,	/* no promise: bracket access with DMA_BUF_IOCTL_SYNC */
-	DMABUFMAP_WC = 1,		/* write-combined, coherent */
-	DMABUFMAP_CACHED = 2,		/* write-back cached, coherent */
-	DMABUFMAP_UNCACHED = 3,		/* uncached, coherent */
+/* The kernel's enum dma_buf_memtype, with the same values. */
+enum dmabufmap_memtype {
+	DMABUFMAP_MEMTYPE_UNKNOWN = 0,	/* no promise: may differ between mappings */
+	DMABUFMAP_MEMTYPE_WC = 1,	/* write-combined */
+	DMABUFMAP_MEMTYPE_CACHED = 2,	/* write-back cached */
+	DMABUFMAP_MEMTYPE_UNCACHED = 3,	/* uncached */
+};
+
+/* The kernel's enum dma_buf_cpu_access, with the same values. */
+enum dmabufmap_cpu_access {
+	DMABUFMAP_CPU_ACCESS_SYNC = 0,		/* needs DMA_BUF_IOCTL_SYNC */
+	DMABUFMAP_CPU_ACCESS_COHERENT = 1,	/* no cache maintenance needed */
+};
+
+/* What the kernel reports of a dma-buf's CPU mappings. */
+struct dmabufmap_info {
+	enum dmabufmap_memtype memtype;
+	enum dmabufmap_cpu_access cpu_access;
 };
 
 /* virtio-gpu's VIRTIO_GPU_MAP_CACHE_* values for a blob's map_info. */
@@ -33,31 +45,38 @@ enum dmabufmap_caching {
 #define DMABUFMAP_VIRTIO_GPU_MAP_CACHE_WC	0x03
 
 /*
- * Query how the exporter caches mmap()s of the dma-buf @fd.
+ * Query the memory type of mmap()s of the dma-buf @fd and whether CPU
+ * access to it needs DMA_BUF_IOCTL_SYNC.
  *
- * Returns 0 and sets *@caching, or:
+ * Returns 0 and fills *@info, or:
  *   -EBADF       @fd is not an open file descriptor
  *   -ENOTTY      @fd is open but is not a dma-buf
  *   -EOPNOTSUPP  @fd is a dma-buf, but the running kernel has no
- *                DMA_BUF_IOCTL_INFO (or no DMA_BUF_INFO_MAP_INFO): nothing is
- *                known, and nothing is guessed
+ *                DMA_BUF_IOCTL_INFO (or not both DMA_BUF_INFO_MEMTYPE and
+ *                DMA_BUF_INFO_CPU_ACCESS): nothing is known, and nothing is
+ *                guessed
  *   -EPROTO      the kernel answered with a value this library does not know
  */
-int dmabufmap_query(int fd, enum dmabufmap_caching *caching);
+int dmabufmap_query(int fd, struct dmabufmap_info *info);
 
 /* 1 if @fd is a dma-buf, 0 if it is another file, -EBADF if not open. */
 int dmabufmap_is_dmabuf(int fd);
 
-/* "incoherent", "write-combined", "cached", "uncached", or NULL. */
-const char *dmabufmap_caching_name(enum dmabufmap_caching caching);
+/* "unknown", "write-combined", "cached", "uncached", or NULL. */
+const char *dmabufmap_memtype_name(enum dmabufmap_memtype memtype);
+
+/* "sync" (needs DMA_BUF_IOCTL_SYNC), "coherent", or NULL. */
+const char *dmabufmap_cpu_access_name(enum dmabufmap_cpu_access cpu_access);
 
 /*
- * The virtio-gpu map_info for a blob backed by a buffer of this caching.
- * INCOHERENT is refused with -EINVAL: answering VIRTIO_GPU_MAP_CACHE_NONE
- * would make the guest driver map the blob cached, which is only right by
- * luck.  An unknown value is refused with -EINVAL too.
+ * The virtio-gpu map_info for a host-visible blob backed by this buffer.
+ * Refused with -EPERM when the exporter promises no memory type (answering
+ * VIRTIO_GPU_MAP_CACHE_NONE would make the guest driver map the blob cached,
+ * which is only right by luck) and when CPU access needs DMA_BUF_IOCTL_SYNC
+ * (the guest cannot ask the host's exporter for cache maintenance); values
+ * outside the enums are refused with -EINVAL.
  */
-int dmabufmap_to_virtio_gpu(enum dmabufmap_caching caching, uint32_t *map_info);
+int dmabufmap_to_virtio_gpu(const struct dmabufmap_info *info, uint32_t *map_info);
 
 /* What /proc/<pid>/fdinfo/<fd> says of a dma-buf. */
 struct dmabufmap_fdinfo {
@@ -105,8 +124,8 @@ int dmabufmap_fd_from_pid(pid_t pid, int fd);
  *   -EINVAL      @addr, @size or @offset not page aligned, @size 0, or the
  *                mapping would leave the region or the buffer
  *   -EOPNOTSUPP  the kernel cannot say how the buffer is cached
- *   -EPERM       the exporter promises nothing (INCOHERENT): a guest could
- *                not map it safely
+ *   -EPERM       the exporter promises no memory type, or CPU access needs
+ *                DMA_BUF_IOCTL_SYNC: a guest could not map it safely
  * and what dmabufmap_query() and mmap() return.  On success the old
  * mapping in that range (the reservation) is replaced; if mmap() itself
  * fails, the range is left reserved as inaccessible anonymous memory.

@@ -13,7 +13,7 @@ int dmabufmap_map_fixed(int fd, void *addr, size_t size, uint64_t offset,
 {
 	uintptr_t start = (uintptr_t)addr, base = (uintptr_t)region;
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
-	enum dmabufmap_caching caching;
+	struct dmabufmap_info info;
 	uint32_t virtio;
 	off_t buf_size;
 	void *p;
@@ -26,12 +26,10 @@ int dmabufmap_map_fixed(int fd, void *addr, size_t size, uint64_t offset,
 	    size > region_size - (start - base))
 		return -EINVAL;
 
-	ret = dmabufmap_query(fd, &caching);
+	ret = dmabufmap_query(fd, &info);
 	if (ret)
 		return ret;
-	if (caching == DMABUFMAP_INCOHERENT)
-		return -EPERM;
-	ret = dmabufmap_to_virtio_gpu(caching, &virtio);
+	ret = dmabufmap_to_virtio_gpu(&info, &virtio);
 	if (ret)
 		return ret;
 

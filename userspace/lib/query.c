@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* The query itself and what its answer means for virtio-gpu. */
+/* The query itself and what its answers mean for virtio-gpu. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -34,9 +35,23 @@ int dmabufmap_is_dmabuf(int fd)
 	return strcmp(target, "anon_inode:dmabuf") == 0;
 }
 
-int dmabufmap_query(int fd, enum dmabufmap_caching *caching)
+static int query_param(int fd, uint32_t param, uint64_t *value)
 {
-	struct dma_buf_info info = { .param = DMA_BUF_INFO_MAP_INFO };
+	struct dma_buf_info info = { .param = param };
+
+	if (ioctl(fd, DMA_BUF_IOCTL_INFO, &info)) {
+		/* no such ioctl, or no such param: an older kernel either way */
+		if (errno == ENOTTY || errno == EINVAL)
+			return -EOPNOTSUPP;
+		return -errno;
+	}
+	*value = info.value;
+	return 0;
+}
+
+int dmabufmap_query(int fd, struct dmabufmap_info *info)
+{
+	uint64_t memtype, cpu_access;
 	int ret;
 
 	/*
@@ -49,50 +64,75 @@ int dmabufmap_query(int fd, enum dmabufmap_caching *caching)
 	if (!ret)
 		return -ENOTTY;
 
-	if (ioctl(fd, DMA_BUF_IOCTL_INFO, &info)) {
-		/* no such ioctl, or no such param: an older kernel either way */
-		if (errno == ENOTTY || errno == EINVAL)
-			return -EOPNOTSUPP;
-		return -errno;
-	}
-	if (info.value > DMA_BUF_COHERENT_UNCACHED)
+	ret = query_param(fd, DMA_BUF_INFO_MEMTYPE, &memtype);
+	if (!ret)
+		ret = query_param(fd, DMA_BUF_INFO_CPU_ACCESS, &cpu_access);
+	if (ret)
+		return ret;
+	if (memtype > DMA_BUF_MEMTYPE_UNCACHED ||
+	    cpu_access > DMA_BUF_CPU_ACCESS_COHERENT)
 		return -EPROTO;
 
-	*caching = (enum dmabufmap_caching)info.value;
+	info->memtype = (enum dmabufmap_memtype)memtype;
+	info->cpu_access = (enum dmabufmap_cpu_access)cpu_access;
 	return 0;
 }
 
-const char *dmabufmap_caching_name(enum dmabufmap_caching caching)
+const char *dmabufmap_memtype_name(enum dmabufmap_memtype memtype)
 {
-	switch (caching) {
-	case DMABUFMAP_INCOHERENT:
-		return "incoherent";
-	case DMABUFMAP_WC:
+	switch (memtype) {
+	case DMABUFMAP_MEMTYPE_UNKNOWN:
+		return "unknown";
+	case DMABUFMAP_MEMTYPE_WC:
 		return "write-combined";
-	case DMABUFMAP_CACHED:
+	case DMABUFMAP_MEMTYPE_CACHED:
 		return "cached";
-	case DMABUFMAP_UNCACHED:
+	case DMABUFMAP_MEMTYPE_UNCACHED:
 		return "uncached";
 	}
 	return NULL;
 }
 
-int dmabufmap_to_virtio_gpu(enum dmabufmap_caching caching, uint32_t *map_info)
+const char *dmabufmap_cpu_access_name(enum dmabufmap_cpu_access cpu_access)
 {
-	switch (caching) {
-	case DMABUFMAP_WC:
-		*map_info = DMABUFMAP_VIRTIO_GPU_MAP_CACHE_WC;
-		return 0;
-	case DMABUFMAP_CACHED:
-		*map_info = DMABUFMAP_VIRTIO_GPU_MAP_CACHE_CACHED;
-		return 0;
-	case DMABUFMAP_UNCACHED:
-		*map_info = DMABUFMAP_VIRTIO_GPU_MAP_CACHE_UNCACHED;
-		return 0;
-	case DMABUFMAP_INCOHERENT:
-		break;
+	switch (cpu_access) {
+	case DMABUFMAP_CPU_ACCESS_SYNC:
+		return "sync";
+	case DMABUFMAP_CPU_ACCESS_COHERENT:
+		return "coherent";
 	}
-	return -EINVAL;
+	return NULL;
+}
+
+int dmabufmap_to_virtio_gpu(const struct dmabufmap_info *info, uint32_t *map_info)
+{
+	uint32_t v;
+
+	switch (info->memtype) {
+	case DMABUFMAP_MEMTYPE_WC:
+		v = DMABUFMAP_VIRTIO_GPU_MAP_CACHE_WC;
+		break;
+	case DMABUFMAP_MEMTYPE_CACHED:
+		v = DMABUFMAP_VIRTIO_GPU_MAP_CACHE_CACHED;
+		break;
+	case DMABUFMAP_MEMTYPE_UNCACHED:
+		v = DMABUFMAP_VIRTIO_GPU_MAP_CACHE_UNCACHED;
+		break;
+	case DMABUFMAP_MEMTYPE_UNKNOWN:
+		return -EPERM;
+	default:
+		return -EINVAL;
+	}
+	switch (info->cpu_access) {
+	case DMABUFMAP_CPU_ACCESS_COHERENT:
+		break;
+	case DMABUFMAP_CPU_ACCESS_SYNC:
+		return -EPERM;
+	default:
+		return -EINVAL;
+	}
+	*map_info = v;
+	return 0;
 }
 
 const char *dmabufmap_strerror(int err)
@@ -105,11 +145,11 @@ const char *dmabufmap_strerror(int err)
 	case ENOTTY:
 		return "not a dma-buf";
 	case EOPNOTSUPP:
-		return "this kernel cannot say how dma-bufs are cached (no DMA_BUF_IOCTL_INFO)";
+		return "this kernel cannot say how dma-bufs are mapped (no DMA_BUF_IOCTL_INFO)";
 	case EPROTO:
-		return "the kernel reported a caching mode this library does not know; update it";
+		return "the kernel reported a value this library does not know; update it";
 	case EPERM:
-		return "not allowed: the buffer cannot be mapped safely, or the process may not be inspected (needs its user or CAP_SYS_PTRACE)";
+		return "not allowed: the buffer cannot be handed to a guest (no memory type promised, or CPU access needs DMA_BUF_IOCTL_SYNC), or the process may not be inspected (needs its user or CAP_SYS_PTRACE)";
 	case EACCES:
 		return "permission denied";
 	case ESRCH:

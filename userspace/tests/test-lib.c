@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 
 #include <linux/udmabuf.h>
@@ -50,29 +51,64 @@ static int make_udmabuf(size_t size, int *memfd_out)
 
 static void test_translation(void)
 {
+	static const struct {
+		enum dmabufmap_memtype memtype;
+		uint32_t virtio;
+		const char *name;
+	} ok[] = {
+		{ DMABUFMAP_MEMTYPE_CACHED, 0x01, "cached is VIRTIO_GPU_MAP_CACHE_CACHED" },
+		{ DMABUFMAP_MEMTYPE_UNCACHED, 0x02, "uncached is VIRTIO_GPU_MAP_CACHE_UNCACHED" },
+		{ DMABUFMAP_MEMTYPE_WC, 0x03, "wc is VIRTIO_GPU_MAP_CACHE_WC" },
+	};
+	struct dmabufmap_info info;
 	uint32_t v = 0xff;
+	size_t i;
 
-	CHECK_EQ(dmabufmap_to_virtio_gpu(DMABUFMAP_CACHED, &v), 0, "cached translates");
-	CHECK_EQ(v, 0x01, "cached is VIRTIO_GPU_MAP_CACHE_CACHED");
-	CHECK_EQ(dmabufmap_to_virtio_gpu(DMABUFMAP_UNCACHED, &v), 0, "uncached translates");
-	CHECK_EQ(v, 0x02, "uncached is VIRTIO_GPU_MAP_CACHE_UNCACHED");
-	CHECK_EQ(dmabufmap_to_virtio_gpu(DMABUFMAP_WC, &v), 0, "wc translates");
-	CHECK_EQ(v, 0x03, "wc is VIRTIO_GPU_MAP_CACHE_WC");
-	v = 0xff;
-	CHECK_EQ(dmabufmap_to_virtio_gpu(DMABUFMAP_INCOHERENT, &v), -EINVAL,
-		 "incoherent is refused, never NONE");
-	CHECK_EQ(v, 0xff, "refusal leaves the output alone");
-	CHECK_EQ(dmabufmap_to_virtio_gpu((enum dmabufmap_caching)7, &v), -EINVAL,
-		 "unknown value refused");
-	CHECK(dmabufmap_caching_name((enum dmabufmap_caching)7) == NULL, "unknown has no name");
-	CHECK(!strcmp(dmabufmap_caching_name(DMABUFMAP_WC), "write-combined"), "wc name");
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		info = (struct dmabufmap_info){ ok[i].memtype, DMABUFMAP_CPU_ACCESS_COHERENT };
+		CHECK_EQ(dmabufmap_to_virtio_gpu(&info, &v), 0, "coherent %s translates",
+			 dmabufmap_memtype_name(ok[i].memtype));
+		CHECK_EQ(v, ok[i].virtio, "%s", ok[i].name);
+		/* a guest cannot ask the host's exporter for cache maintenance */
+		v = 0xff;
+		info.cpu_access = DMABUFMAP_CPU_ACCESS_SYNC;
+		CHECK_EQ(dmabufmap_to_virtio_gpu(&info, &v), -EPERM,
+			 "%s but needing SYNC is refused",
+			 dmabufmap_memtype_name(ok[i].memtype));
+		CHECK_EQ(v, 0xff, "refusal leaves the output alone");
+	}
+	info = (struct dmabufmap_info){ DMABUFMAP_MEMTYPE_UNKNOWN, DMABUFMAP_CPU_ACCESS_COHERENT };
+	CHECK_EQ(dmabufmap_to_virtio_gpu(&info, &v), -EPERM,
+		 "unknown memory type is refused, never NONE");
+	info = (struct dmabufmap_info){ (enum dmabufmap_memtype)7, DMABUFMAP_CPU_ACCESS_COHERENT };
+	CHECK_EQ(dmabufmap_to_virtio_gpu(&info, &v), -EINVAL, "value out of range refused");
+	info = (struct dmabufmap_info){ DMABUFMAP_MEMTYPE_CACHED, (enum dmabufmap_cpu_access)7 };
+	CHECK_EQ(dmabufmap_to_virtio_gpu(&info, &v), -EINVAL, "access out of range refused");
+	CHECK_EQ(v, 0xff, "refusals leave the output alone");
+	CHECK(dmabufmap_memtype_name((enum dmabufmap_memtype)7) == NULL, "out of range has no name");
+	CHECK(dmabufmap_cpu_access_name((enum dmabufmap_cpu_access)7) == NULL,
+	      "out of range access has no name");
+	CHECK(!strcmp(dmabufmap_memtype_name(DMABUFMAP_MEMTYPE_WC), "write-combined"), "wc name");
+	CHECK(!strcmp(dmabufmap_cpu_access_name(DMABUFMAP_CPU_ACCESS_SYNC), "sync"), "sync name");
 	CHECK(strstr(dmabufmap_strerror(-EOPNOTSUPP), "DMA_BUF_IOCTL_INFO") != NULL,
 	      "not-supported message names the missing ioctl");
 }
 
+/*
+ * What the kernel declares for CPU access to udmabuf's ordinary pages:
+ * coherent where DMA never needs CPU cache maintenance (x86), SYNC where a
+ * non-coherent device may attach (arm64).
+ */
+static int pages_coherent(void)
+{
+	struct utsname u;
+
+	return !uname(&u) && (!strcmp(u.machine, "x86_64") || !strcmp(u.machine, "i686"));
+}
+
 static void test_not_dmabufs(void)
 {
-	enum dmabufmap_caching c;
+	struct dmabufmap_info c;
 	int fd = memfd_create("plain", MFD_CLOEXEC), pipefd[2];
 
 	CHECK_EQ(dmabufmap_query(fd, &c), -ENOTTY, "memfd is not a dma-buf");
@@ -156,9 +192,10 @@ static void test_udmabuf(const char *kernel)
 {
 	long ps = sysconf(_SC_PAGESIZE);
 	size_t size = 4 * (size_t)ps, rsize = 8 * (size_t)ps;
-	enum dmabufmap_caching c = (enum dmabufmap_caching)99;
+	struct dmabufmap_info c = { (enum dmabufmap_memtype)99, (enum dmabufmap_cpu_access)99 };
 	char *region, *p;
 	int memfd = -1, buf, patched = !strcmp(kernel, "patched");
+	int coherent = pages_coherent(), want;
 	uint32_t v = 0xff;
 
 	buf = make_udmabuf(size, &memfd);
@@ -170,24 +207,29 @@ static void test_udmabuf(const char *kernel)
 	if (!patched) {
 		CHECK_EQ(dmabufmap_query(buf, &c), -EOPNOTSUPP,
 			 "kernel without the series: not supported, no guess");
-		CHECK_EQ(c, 99, "no answer written");
+		CHECK_EQ(c.memtype, 99, "no answer written");
 	} else {
 		CHECK_EQ(dmabufmap_query(buf, &c), 0, "query a udmabuf");
-		CHECK_EQ(c, DMABUFMAP_CACHED, "udmabuf is cached");
+		CHECK_EQ(c.memtype, DMABUFMAP_MEMTYPE_CACHED, "udmabuf is cached");
+		CHECK_EQ(c.cpu_access, coherent ? DMABUFMAP_CPU_ACCESS_COHERENT :
+						  DMABUFMAP_CPU_ACCESS_SYNC,
+			 "udmabuf CPU access is %s here", coherent ? "coherent" : "sync");
 	}
 
+	/* what mapping it for a guest gives when the buffer fits */
+	want = !patched ? -EOPNOTSUPP : coherent ? 0 : -EPERM;
 	region = mmap(NULL, rsize, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	p = region + ps;
 	CHECK_EQ(dmabufmap_map_fixed(buf, p, size + (size_t)ps, 0, PROT_READ | PROT_WRITE,
-				     region, rsize, &v), patched ? -EINVAL : -EOPNOTSUPP,
+				     region, rsize, &v), want ? want : -EINVAL,
 		 "mapping more than the buffer is refused");
 	CHECK_EQ(dmabufmap_map_fixed(buf, p, size, (uint64_t)ps, PROT_READ | PROT_WRITE,
-				     region, rsize, &v), patched ? -EINVAL : -EOPNOTSUPP,
+				     region, rsize, &v), want ? want : -EINVAL,
 		 "offset + size past the buffer is refused");
 	CHECK_EQ(dmabufmap_map_fixed(buf, p, size, 0, PROT_READ | PROT_WRITE, region,
-				     rsize, &v), patched ? 0 : -EOPNOTSUPP,
-		 "map into the reserved region");
-	if (patched) {
+				     rsize, &v), want,
+		 "map into the reserved region: %s", dmabufmap_strerror(want));
+	if (want == 0) {
 		char *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
 
 		CHECK_EQ(v, 0x01, "guest gets VIRTIO_GPU_MAP_CACHE_CACHED");

@@ -169,52 +169,71 @@ struct dma_buf_import_sync_file {
 };
 
 /**
- * enum dma_buf_map_info - How the CPU mapping of a dma-buf is cached
+ * enum dma_buf_memtype - Memory type of the CPU mappings of a dma-buf
  *
- * Returned by &DMA_BUF_IOCTL_INFO for &DMA_BUF_INFO_MAP_INFO.  It describes
- * the memory type of the pages that mmap() on the dma-buf file descriptor
- * installs, so that userspace which passes the mapping on (for example a VMM
- * that maps host buffers into a guest through virtio-gpu blob resources) can
- * give the next level of page tables the same attributes.
+ * Returned by &DMA_BUF_IOCTL_INFO for &DMA_BUF_INFO_MEMTYPE: the memory type
+ * that every mmap() of the dma-buf file descriptor installs in the page
+ * tables, for the whole life of the buffer.  Userspace that passes the
+ * mapping on to other page tables (a VMM mapping host buffers into a guest as
+ * virtio-gpu blob resources) gives them the same type, so that no two
+ * mappings of the same pages disagree.
  *
- * The value is fixed when the buffer is exported and does not change for the
- * lifetime of the buffer.  A COHERENT value promises that every mapping of
- * the buffer made through mmap() has that memory type, so another agent (a
- * guest) can map the same pages with the same attributes without creating
- * mismatched aliases.  It says nothing about devices: ordering CPU access
- * against device access still takes &DMA_BUF_IOCTL_SYNC wherever the
- * exporter needs it, for instance for devices that do not snoop caches.
+ * The memory type alone does not say whether CPU access needs cache
+ * maintenance: &DMA_BUF_INFO_CPU_ACCESS does.
  *
- * @DMA_BUF_MAP_INCOHERENT: The exporter makes no promise: the memory type
- *	may differ between mappings or change while the buffer exists.
- *	Userspace must bracket CPU access with &DMA_BUF_IOCTL_SYNC and must not
- *	pass the mapping on.  This is the value of every exporter that does not
- *	declare one.
- * @DMA_BUF_COHERENT_WC: Write-combined (normal non-cacheable memory on
- *	arm64, WC on x86).
- * @DMA_BUF_COHERENT_CACHED: Write-back cached, like ordinary memory.
- * @DMA_BUF_COHERENT_UNCACHED: Uncached (device memory on arm64, UC- on x86).
+ * @DMA_BUF_MEMTYPE_UNKNOWN: The exporter makes no promise: the memory type
+ *	may differ between mappings or change while the buffer exists.  This is
+ *	the value of every exporter that does not declare one.
+ * @DMA_BUF_MEMTYPE_WC: Write-combined: Normal non-cacheable on arm64, WC on
+ *	x86.
+ * @DMA_BUF_MEMTYPE_CACHED: Write-back cached, like ordinary memory.
+ * @DMA_BUF_MEMTYPE_UNCACHED: Uncached: Device memory on arm64, UC or UC- on
+ *	x86.
  */
-enum dma_buf_map_info {
-	DMA_BUF_MAP_INCOHERENT = 0,
-	DMA_BUF_COHERENT_WC = 1,
-	DMA_BUF_COHERENT_CACHED = 2,
-	DMA_BUF_COHERENT_UNCACHED = 3,
+enum dma_buf_memtype {
+	DMA_BUF_MEMTYPE_UNKNOWN = 0,
+	DMA_BUF_MEMTYPE_WC = 1,
+	DMA_BUF_MEMTYPE_CACHED = 2,
+	DMA_BUF_MEMTYPE_UNCACHED = 3,
+};
+
+/**
+ * enum dma_buf_cpu_access - Whether CPU access to a dma-buf needs SYNC
+ *
+ * Returned by &DMA_BUF_IOCTL_INFO for &DMA_BUF_INFO_CPU_ACCESS.
+ *
+ * @DMA_BUF_CPU_ACCESS_SYNC: CPU access may need cache maintenance that only
+ *	the exporter can do: bracket it with &DMA_BUF_IOCTL_SYNC, and do not
+ *	hand the mapping to anything that cannot (a guest).  This is the value
+ *	of every exporter that does not declare one.
+ * @DMA_BUF_CPU_ACCESS_COHERENT: CPU access through the mapping is coherent
+ *	with the devices that access the buffer without any cache maintenance.
+ *	Ordering against device access (fences) is still needed.
+ */
+enum dma_buf_cpu_access {
+	DMA_BUF_CPU_ACCESS_SYNC = 0,
+	DMA_BUF_CPU_ACCESS_COHERENT = 1,
 };
 
 /**
  * struct dma_buf_info - Query a property of a dma-buf
  *
  * Userspace sets @param, clears @pad and calls &DMA_BUF_IOCTL_INFO; the
- * kernel fills in @value.  An unknown @param or a non-zero @pad fails with
- * -EINVAL, so new parameters can be added and probed for.
+ * kernel fills in @value and does not read it.  An unknown @param or a
+ * non-zero @pad fails with -EINVAL, so new parameters can be added and probed
+ * for.
  */
 struct dma_buf_info {
 	/**
 	 * @param: Which property to return
 	 *
-	 * DMA_BUF_INFO_MAP_INFO:
-	 *     The caching of the CPU mapping, one of &enum dma_buf_map_info.
+	 * DMA_BUF_INFO_MEMTYPE:
+	 *     The memory type of every CPU mapping, one of
+	 *     &enum dma_buf_memtype.
+	 *
+	 * DMA_BUF_INFO_CPU_ACCESS:
+	 *     Whether CPU access needs &DMA_BUF_IOCTL_SYNC, one of
+	 *     &enum dma_buf_cpu_access.
 	 */
 	__u32 param;
 	/** @pad: Must be zero */
@@ -223,7 +242,8 @@ struct dma_buf_info {
 	__u64 value;
 };
 
-#define DMA_BUF_INFO_MAP_INFO	1
+#define DMA_BUF_INFO_MEMTYPE	1
+#define DMA_BUF_INFO_CPU_ACCESS	2
 
 #define DMA_BUF_BASE		'b'
 #define DMA_BUF_IOCTL_SYNC	_IOW(DMA_BUF_BASE, 0, struct dma_buf_sync)
