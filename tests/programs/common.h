@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Shared by the fuzz and stress programs: making real dma-bufs. */
+/* Shared by the fuzz, stress and fault-path programs: making real dma-bufs. */
 #ifndef TESTS_COMMON_H
 #define TESTS_COMMON_H
 
@@ -17,7 +17,6 @@
 #include <linux/dma-heap.h>
 #include <linux/udmabuf.h>
 
-/* A udmabuf of @size bytes; the memfd is closed, the pages stay. */
 /*
  * What the kernel declares for CPU access to ordinary cached pages (udmabuf,
  * the heaps): coherent where DMA never needs CPU cache maintenance (x86),
@@ -32,6 +31,7 @@ static inline __u64 pages_cpu_access_here(void)
 	return DMA_BUF_CPU_ACCESS_SYNC;
 }
 
+/* A udmabuf of @size bytes; the memfd is closed, the pages stay. */
 static inline int make_udmabuf(size_t size)
 {
 	struct udmabuf_create create = { .flags = UDMABUF_FLAGS_CLOEXEC, .size = size };

@@ -1,0 +1,73 @@
+# shellcheck shell=bash
+# The facts of architectures and kernel bases, for every script of the
+# harness to source: each fact is written once, in arch/ARCH.conf or
+# kernel/BASE/base.conf, and the paths derived from them are defined here.
+#
+#   . "$top/tools/describe.sh"
+#   arch_load ARCH      sets the variables of arch/ARCH.conf, plus
+#                       arch_native (yes when the host runs its programs) and
+#                       arch_cc (the C compiler for its userspace)
+#   base_load BASE      sets the variables of kernel/BASE/base.conf
+#   bases               the kernel bases, mainline first
+#   arches              the architectures that boot
+#   kbuild_dir BASE ARCH FLAVOR [pristine]
+#   tree_dir BASE       the git tree with the series applied
+
+describe_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+describe_die() { echo "${0##*/}: $*" >&2; exit 2; }
+
+arch_load() {
+	local f=$describe_top/arch/$1.conf
+	[ -r "$f" ] || describe_die "unknown architecture '$1' (known: $(arches_all | xargs))"
+	arch=$1
+	# shellcheck source=/dev/null
+	. "$f"
+	if [ "$uname_machine" = "$(uname -m)" ]; then
+		arch_native=yes arch_cc=gcc arch_cross=
+	else
+		arch_native=no arch_cc=$cross_cc arch_cross=$cross_compile
+	fi
+}
+
+base_load() {
+	local f=$describe_top/kernel/$1/base.conf
+	[ -r "$f" ] || describe_die "unknown kernel base '$1' (known: $(bases | xargs))"
+	base=$1
+	# shellcheck source=/dev/null
+	. "$f"
+	base_series=$describe_top/kernel/$1/series
+	base_patches=$describe_top/kernel/$1/patches
+}
+
+bases() {
+	local f
+	for f in "$describe_top"/kernel/*/base.conf; do
+		grep -q '^role=mainline' "$f" && basename "$(dirname "$f")"
+	done
+	for f in "$describe_top"/kernel/*/base.conf; do
+		grep -q '^role=mainline' "$f" || basename "$(dirname "$f")"
+	done
+}
+
+arches_all() {
+	local f
+	for f in "$describe_top"/arch/*.conf; do basename "$f" .conf; done
+}
+
+arches() {
+	local f
+	for f in "$describe_top"/arch/*.conf; do
+		grep -q '^bootable=yes' "$f" && basename "$f" .conf
+	done
+}
+
+tree_dir() { echo "${KERNEL_TREE:-$describe_top/build/$1/linux}"; }
+
+kbuild_dir() {
+	if [ "${4:-}" = pristine ]; then
+		echo "$describe_top/build/$1/pristine/kbuild-$2-$3"
+	else
+		echo "$describe_top/build/$1/kbuild-$2-$3"
+	fi
+}
