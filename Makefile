@@ -7,9 +7,10 @@
 # targets take one: BASE (default: the mainline base) and ARCH (default
 # x86_64).
 
-BASE ?= $(shell . tools/describe.sh && bases | head -n 1)
 ARCH ?= x86_64
 select = $(if $(BASES),--bases "$(BASES)") $(if $(ARCHES),--arches "$(ARCHES)")
+# the scripts default to the mainline base themselves
+base = $(if $(BASE),--base $(BASE))
 
 .PHONY: all check check-quick demo bench tree export kernel posting clean distclean
 
@@ -25,11 +26,11 @@ check-quick:
 
 # Boot the patched kernel and show the query answering for real buffers.
 demo:
-	tests/demo --base $(BASE) --arch $(ARCH)
+	tests/demo $(base) --arch $(ARCH)
 
 # What the query and the mmap-time check cost (patched vs pristine kernel).
 bench:
-	tests/bench/run --base $(BASE) --arch $(ARCH)
+	tests/bench/run $(base) --arch $(ARCH)
 
 # Unpack the pristine source as a git tree with the series applied as commits.
 tree:
@@ -40,7 +41,7 @@ export:
 	kernel/export-series $(BASE)
 
 kernel:
-	kernel/build --base $(BASE) --arch $(ARCH)
+	kernel/build $(base) --arch $(ARCH)
 
 # The mainline series as mail, with a cover letter, into build/posting.
 posting:
