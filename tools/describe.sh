@@ -5,15 +5,21 @@
 #
 #   . "$top/tools/describe.sh"
 #   arch_load ARCH      sets the variables of arch/ARCH.conf, plus
-#                       arch_native (yes when the host runs its programs) and
-#                       arch_cc (the C compiler for its userspace)
+#                       arch_native (yes when the host runs its programs),
+#                       arch_cc (the C compiler for its userspace) and
+#                       arch_userspace (where its userspace is built: the
+#                       host's own build, $host_userspace, when native)
 #   base_load BASE      sets the variables of kernel/BASE/base.conf
+#   mainline_base       the base the primary series is written for
 #   bases               the kernel bases, mainline first
 #   arches              the architectures that boot
 #   kbuild_dir BASE ARCH FLAVOR [pristine]
 #   tree_dir BASE       the git tree with the series applied
+#   pristine_tree_dir BASE   a worktree of that tree's pristine base
 
 describe_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+host_userspace=$describe_top/build/userspace
 
 describe_die() { echo "${0##*/}: $*" >&2; exit 2; }
 
@@ -24,9 +30,10 @@ arch_load() {
 	# shellcheck source=/dev/null
 	. "$f"
 	if [ "$uname_machine" = "$(uname -m)" ]; then
-		arch_native=yes arch_cc=gcc arch_cross=
+		arch_native=yes arch_cc=gcc arch_cross= arch_userspace=$host_userspace
 	else
 		arch_native=no arch_cc=$cross_cc arch_cross=$cross_compile
+		arch_userspace=$host_userspace-$1
 	fi
 }
 
@@ -40,13 +47,21 @@ base_load() {
 	base_patches=$describe_top/kernel/$1/patches
 }
 
-bases() {
+mainline_base() {
 	local f
 	for f in "$describe_top"/kernel/*/base.conf; do
-		grep -q '^role=mainline' "$f" && basename "$(dirname "$f")"
+		grep -q '^role=mainline' "$f" && { basename "$(dirname "$f")"; return; }
 	done
+	describe_die "no kernel base has role=mainline"
+}
+
+bases() {
+	local f b m
+	m=$(mainline_base)
+	echo "$m"
 	for f in "$describe_top"/kernel/*/base.conf; do
-		grep -q '^role=mainline' "$f" || basename "$(dirname "$f")"
+		b=$(basename "$(dirname "$f")")
+		[ "$b" = "$m" ] || echo "$b"
 	done
 }
 
@@ -63,6 +78,10 @@ arches() {
 }
 
 tree_dir() { echo "${KERNEL_TREE:-$describe_top/build/$1/linux}"; }
+
+# Beside the patched tree's, so that the builds of both find their source at
+# ../linux and ccache serves the one the objects of the other.
+pristine_tree_dir() { echo "$describe_top/build/$1/pristine/linux"; }
 
 kbuild_dir() {
 	if [ "${4:-}" = pristine ]; then
