@@ -55,9 +55,18 @@ static void *user(void *p)
 
 		if (fd < 0)
 			continue;	/* closed under us, or being replaced */
-		/* the fd may now name another file, if the slot was recycled */
-		if (!ioctl(fd, DMA_BUF_IOCTL_INFO, &info) &&
-		    info.value != DMA_BUF_MEMTYPE_CACHED)
+		/*
+		 * The fd may now name another file, if the slot's number was
+		 * recycled: the memfd a udmabuf is being made from, perhaps
+		 * before it has its size, where a touch would be SIGBUS.  The
+		 * duplicate names one file for good, so a query that works
+		 * says it is a dma-buf, and only then is it mapped.
+		 */
+		if (ioctl(fd, DMA_BUF_IOCTL_INFO, &info)) {
+			close(fd);
+			continue;
+		}
+		if (info.value != DMA_BUF_MEMTYPE_CACHED)
 			atomic_fetch_add(&wrong, 1);
 		map = mmap(NULL, buf_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		if (map != MAP_FAILED) {
