@@ -10,6 +10,7 @@
 #ifndef DMABUFMAP_H
 #define DMABUFMAP_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -17,6 +18,27 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* The version of this header; the library's file name carries the same. */
+#define DMABUFMAP_VERSION_MAJOR 0
+#define DMABUFMAP_VERSION_MINOR 2
+#define DMABUFMAP_VERSION_PATCH 0
+/* For compile-time tests: DMABUFMAP_VERSION >= DMABUFMAP_VERSION_OF(0, 2, 0) */
+#define DMABUFMAP_VERSION_OF(major, minor, patch) \
+	(((major) << 16) | ((minor) << 8) | (patch))
+#define DMABUFMAP_VERSION \
+	DMABUFMAP_VERSION_OF(DMABUFMAP_VERSION_MAJOR, DMABUFMAP_VERSION_MINOR, \
+			     DMABUFMAP_VERSION_PATCH)
+
+/*
+ * Why a buffer cannot be offered to a guest, as a negative value of these,
+ * each distinct from the others and from "not a dma-buf" (-ENOTTY) and
+ * "this kernel cannot say" (-EOPNOTSUPP):
+ */
+/* the exporter promises no memory type for the buffer's mappings */
+#define DMABUFMAP_ENOPROMISE	ENODATA
+/* CPU access needs cache maintenance only the host's exporter can do */
+#define DMABUFMAP_ENEEDSYNC	EPERM
 
 /* The kernel's enum dma_buf_memtype, with the same values. */
 enum dmabufmap_memtype {
@@ -70,13 +92,25 @@ const char *dmabufmap_cpu_access_name(enum dmabufmap_cpu_access cpu_access);
 
 /*
  * The virtio-gpu map_info for a host-visible blob backed by this buffer.
- * Refused with -EPERM when the exporter promises no memory type (answering
- * VIRTIO_GPU_MAP_CACHE_NONE would make the guest driver map the blob cached,
- * which is only right by luck) and when CPU access needs DMA_BUF_IOCTL_SYNC
- * (the guest cannot ask the host's exporter for cache maintenance); values
- * outside the enums are refused with -EINVAL.
+ * Refused with -DMABUFMAP_ENOPROMISE when the exporter promises no memory
+ * type (answering VIRTIO_GPU_MAP_CACHE_NONE would make the guest driver map
+ * the blob cached, which is only right by luck) and with
+ * -DMABUFMAP_ENEEDSYNC when CPU access needs DMA_BUF_IOCTL_SYNC (the guest
+ * cannot ask the host's exporter for cache maintenance); values outside the
+ * enums are refused with -EINVAL.  *@map_info is written only on success.
  */
 int dmabufmap_to_virtio_gpu(const struct dmabufmap_info *info, uint32_t *map_info);
+
+/*
+ * The one call a VMM needs: dmabufmap_query() and dmabufmap_to_virtio_gpu()
+ * of the dma-buf @fd.  Returns 0 and sets *@map_info, or one of:
+ *   -EOPNOTSUPP            the kernel cannot say (no DMA_BUF_IOCTL_INFO)
+ *   -ENOTTY                @fd is not a dma-buf
+ *   -DMABUFMAP_ENOPROMISE  the exporter promises no memory type
+ *   -DMABUFMAP_ENEEDSYNC   CPU access needs cache maintenance
+ * and -EBADF, -EPROTO as dmabufmap_query().
+ */
+int dmabufmap_virtio_gpu_map_info(int fd, uint32_t *map_info);
 
 /* What /proc/<pid>/fdinfo/<fd> says of a dma-buf. */
 struct dmabufmap_fdinfo {
@@ -99,17 +133,19 @@ int dmabufmap_parse_fdinfo(const char *text, size_t len,
 
 /*
  * Read and parse /proc/<pid>/fdinfo/<fd>; @pid 0 means this process.
- * Errors: -ESRCH no such process, -EBADF no such fd, -EACCES/-EPERM not
- * allowed to look, -ENOTTY not a dma-buf, and what dmabufmap_parse_fdinfo()
+ * Errors: -ESRCH no such process, -EBADF no such fd, -EACCES not allowed
+ * to look, -ENOTTY not a dma-buf, and what dmabufmap_parse_fdinfo()
  * returns.
  */
 int dmabufmap_read_fdinfo(pid_t pid, int fd, struct dmabufmap_fdinfo *info);
 
 /*
  * Duplicate another process's fd into this one (pidfd_open + pidfd_getfd),
- * close-on-exec.  Returns the new fd, or -ESRCH (no such process), -EPERM
- * (not allowed to ptrace it: run as its user or with CAP_SYS_PTRACE), -EBADF
- * (it has no such fd), -ENOSYS (kernel older than 5.6).
+ * close-on-exec.  Returns the new fd, or -ESRCH (no such process), -EACCES
+ * (not allowed to ptrace it: run as its user or with CAP_SYS_PTRACE; the
+ * kernel's EPERM, reported as EACCES so that -EPERM keeps one meaning in
+ * this library), -EBADF (it has no such fd), -ENOSYS (kernel older than
+ * 5.6).
  */
 int dmabufmap_fd_from_pid(pid_t pid, int fd);
 
@@ -124,8 +160,9 @@ int dmabufmap_fd_from_pid(pid_t pid, int fd);
  *   -EINVAL      @addr, @size or @offset not page aligned, @size 0, or the
  *                mapping would leave the region or the buffer
  *   -EOPNOTSUPP  the kernel cannot say how the buffer is cached
- *   -EPERM       the exporter promises no memory type, or CPU access needs
- *                DMA_BUF_IOCTL_SYNC: a guest could not map it safely
+ *   -DMABUFMAP_ENOPROMISE, -DMABUFMAP_ENEEDSYNC
+ *                as dmabufmap_virtio_gpu_map_info(): a guest could not map
+ *                it safely
  * and what dmabufmap_query() and mmap() return.  On success the old
  * mapping in that range (the reservation) is replaced; if mmap() itself
  * fails, the range is left reserved as inaccessible anonymous memory.
@@ -134,7 +171,10 @@ int dmabufmap_map_fixed(int fd, void *addr, size_t size, uint64_t offset,
 			int prot, void *region, size_t region_size,
 			uint32_t *map_info);
 
-/* A message for the error codes above, in the context of this library. */
+/*
+ * A message for the error codes above, in the context of this library;
+ * @err may be given with either sign.
+ */
 const char *dmabufmap_strerror(int err);
 
 #ifdef __cplusplus

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "dmabufmap.h"
+#include "public.h"
 
 static int parse_u64(const char *s, int base, uint64_t *out)
 {
@@ -70,7 +71,7 @@ static int parse_line(char *line, struct dmabufmap_fdinfo *info, int *seen)
 	return 0;
 }
 
-int dmabufmap_parse_fdinfo(const char *text, size_t len,
+DMABUFMAP_PUBLIC int dmabufmap_parse_fdinfo(const char *text, size_t len,
 			   struct dmabufmap_fdinfo *info)
 {
 	char line[256];
@@ -103,6 +104,7 @@ int dmabufmap_parse_fdinfo(const char *text, size_t len,
 	return 0;
 }
 
+DMABUFMAP_PUBLIC
 int dmabufmap_read_fdinfo(pid_t pid, int fd, struct dmabufmap_fdinfo *info)
 {
 	char path[64], text[4096];
@@ -124,7 +126,8 @@ int dmabufmap_read_fdinfo(pid_t pid, int fd, struct dmabufmap_fdinfo *info)
 			snprintf(path, sizeof(path), "/proc/%d", (int)pid);
 			return (pid && access(path, F_OK)) ? -ESRCH : -EBADF;
 		}
-		return -err;
+		/* not allowed to look: one code for it, as in remote.c */
+		return err == EPERM ? -EACCES : -err;
 	}
 	while ((n = read(pfd, text + len, sizeof(text) - 1 - len)) > 0)
 		len += (size_t)n;

@@ -6,14 +6,15 @@
 #include <sys/mman.h>
 
 #include "dmabufmap.h"
+#include "public.h"
 
+DMABUFMAP_PUBLIC
 int dmabufmap_map_fixed(int fd, void *addr, size_t size, uint64_t offset,
 			int prot, void *region, size_t region_size,
 			uint32_t *map_info)
 {
 	uintptr_t start = (uintptr_t)addr, base = (uintptr_t)region;
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
-	struct dmabufmap_info info;
 	uint32_t virtio;
 	off_t buf_size;
 	void *p;
@@ -26,10 +27,7 @@ int dmabufmap_map_fixed(int fd, void *addr, size_t size, uint64_t offset,
 	    size > region_size - (start - base))
 		return -EINVAL;
 
-	ret = dmabufmap_query(fd, &info);
-	if (ret)
-		return ret;
-	ret = dmabufmap_to_virtio_gpu(&info, &virtio);
+	ret = dmabufmap_virtio_gpu_map_info(fd, &virtio);
 	if (ret)
 		return ret;
 

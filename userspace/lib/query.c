@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The query itself and what its answers mean for virtio-gpu. */
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,11 +12,12 @@
 #include <linux/dma-buf.h>
 
 #include "dmabufmap.h"
+#include "public.h"
 
 /* The magic of the pseudo filesystem dma-buf files live on (since 5.3). */
 #define DMA_BUF_FS_MAGIC 0x444d4142
 
-int dmabufmap_is_dmabuf(int fd)
+DMABUFMAP_PUBLIC int dmabufmap_is_dmabuf(int fd)
 {
 	struct statfs sfs;
 	char path[64], target[64];
@@ -49,7 +51,7 @@ static int query_param(int fd, uint32_t param, uint64_t *value)
 	return 0;
 }
 
-int dmabufmap_query(int fd, struct dmabufmap_info *info)
+DMABUFMAP_PUBLIC int dmabufmap_query(int fd, struct dmabufmap_info *info)
 {
 	uint64_t memtype, cpu_access;
 	int ret;
@@ -78,6 +80,7 @@ int dmabufmap_query(int fd, struct dmabufmap_info *info)
 	return 0;
 }
 
+DMABUFMAP_PUBLIC
 const char *dmabufmap_memtype_name(enum dmabufmap_memtype memtype)
 {
 	switch (memtype) {
@@ -93,6 +96,7 @@ const char *dmabufmap_memtype_name(enum dmabufmap_memtype memtype)
 	return NULL;
 }
 
+DMABUFMAP_PUBLIC
 const char *dmabufmap_cpu_access_name(enum dmabufmap_cpu_access cpu_access)
 {
 	switch (cpu_access) {
@@ -104,6 +108,7 @@ const char *dmabufmap_cpu_access_name(enum dmabufmap_cpu_access cpu_access)
 	return NULL;
 }
 
+DMABUFMAP_PUBLIC
 int dmabufmap_to_virtio_gpu(const struct dmabufmap_info *info, uint32_t *map_info)
 {
 	uint32_t v;
@@ -119,7 +124,7 @@ int dmabufmap_to_virtio_gpu(const struct dmabufmap_info *info, uint32_t *map_inf
 		v = DMABUFMAP_VIRTIO_GPU_MAP_CACHE_UNCACHED;
 		break;
 	case DMABUFMAP_MEMTYPE_UNKNOWN:
-		return -EPERM;
+		return -DMABUFMAP_ENOPROMISE;
 	default:
 		return -EINVAL;
 	}
@@ -127,7 +132,7 @@ int dmabufmap_to_virtio_gpu(const struct dmabufmap_info *info, uint32_t *map_inf
 	case DMABUFMAP_CPU_ACCESS_COHERENT:
 		break;
 	case DMABUFMAP_CPU_ACCESS_SYNC:
-		return -EPERM;
+		return -DMABUFMAP_ENEEDSYNC;
 	default:
 		return -EINVAL;
 	}
@@ -135,9 +140,24 @@ int dmabufmap_to_virtio_gpu(const struct dmabufmap_info *info, uint32_t *map_inf
 	return 0;
 }
 
-const char *dmabufmap_strerror(int err)
+DMABUFMAP_PUBLIC int dmabufmap_virtio_gpu_map_info(int fd, uint32_t *map_info)
 {
-	switch (-err) {
+	struct dmabufmap_info info;
+	int ret;
+
+	ret = dmabufmap_query(fd, &info);
+	if (ret)
+		return ret;
+	return dmabufmap_to_virtio_gpu(&info, map_info);
+}
+
+DMABUFMAP_PUBLIC const char *dmabufmap_strerror(int err)
+{
+	/* either sign; INT_MIN has no positive twin and no meaning */
+	if (err < 0)
+		err = err == INT_MIN ? EINVAL : -err;
+
+	switch (err) {
 	case 0:
 		return "success";
 	case EBADF:
@@ -148,10 +168,12 @@ const char *dmabufmap_strerror(int err)
 		return "this kernel cannot say how dma-bufs are mapped (no DMA_BUF_IOCTL_INFO)";
 	case EPROTO:
 		return "the kernel reported a value this library does not know; update it";
-	case EPERM:
-		return "not allowed: the buffer cannot be handed to a guest (no memory type promised, or CPU access needs DMA_BUF_IOCTL_SYNC), or the process may not be inspected (needs its user or CAP_SYS_PTRACE)";
+	case DMABUFMAP_ENOPROMISE:
+		return "the exporter promises no memory type for this buffer's mappings: a guest could map it with the wrong one";
+	case DMABUFMAP_ENEEDSYNC:
+		return "CPU access to this buffer needs cache maintenance (DMA_BUF_IOCTL_SYNC) that a guest cannot ask the host's exporter for";
 	case EACCES:
-		return "permission denied";
+		return "permission denied (inspecting another process needs its user or CAP_SYS_PTRACE)";
 	case ESRCH:
 		return "no such process";
 	case EINVAL:
@@ -159,5 +181,5 @@ const char *dmabufmap_strerror(int err)
 	case ENOSYS:
 		return "the kernel lacks pidfd_open/pidfd_getfd (Linux 5.6 or later needed)";
 	}
-	return strerror(-err);
+	return strerror(err);
 }

@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 
 #include "dmabufmap.h"
+#include "public.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -13,7 +14,7 @@
 #define SYS_pidfd_getfd 438
 #endif
 
-int dmabufmap_fd_from_pid(pid_t pid, int fd)
+DMABUFMAP_PUBLIC int dmabufmap_fd_from_pid(pid_t pid, int fd)
 {
 	int pidfd, ret;
 
@@ -25,7 +26,8 @@ int dmabufmap_fd_from_pid(pid_t pid, int fd)
 	/* pidfd_getfd always sets close-on-exec on the new descriptor */
 	ret = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
 	if (ret < 0)
-		ret = -errno;
+		/* the ptrace check failed: -EPERM means something else here */
+		ret = errno == EPERM ? -EACCES : -errno;
 	close(pidfd);
 	return ret;
 }

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -72,13 +73,13 @@ static void test_translation(void)
 		/* a guest cannot ask the host's exporter for cache maintenance */
 		v = 0xff;
 		info.cpu_access = DMABUFMAP_CPU_ACCESS_SYNC;
-		CHECK_EQ(dmabufmap_to_virtio_gpu(&info, &v), -EPERM,
+		CHECK_EQ(dmabufmap_to_virtio_gpu(&info, &v), -DMABUFMAP_ENEEDSYNC,
 			 "%s but needing SYNC is refused",
 			 dmabufmap_memtype_name(ok[i].memtype));
 		CHECK_EQ(v, 0xff, "refusal leaves the output alone");
 	}
 	info = (struct dmabufmap_info){ DMABUFMAP_MEMTYPE_UNKNOWN, DMABUFMAP_CPU_ACCESS_COHERENT };
-	CHECK_EQ(dmabufmap_to_virtio_gpu(&info, &v), -EPERM,
+	CHECK_EQ(dmabufmap_to_virtio_gpu(&info, &v), -DMABUFMAP_ENOPROMISE,
 		 "unknown memory type is refused, never NONE");
 	info = (struct dmabufmap_info){ (enum dmabufmap_memtype)7, DMABUFMAP_CPU_ACCESS_COHERENT };
 	CHECK_EQ(dmabufmap_to_virtio_gpu(&info, &v), -EINVAL, "value out of range refused");
@@ -92,6 +93,37 @@ static void test_translation(void)
 	CHECK(!strcmp(dmabufmap_cpu_access_name(DMABUFMAP_CPU_ACCESS_SYNC), "sync"), "sync name");
 	CHECK(strstr(dmabufmap_strerror(-EOPNOTSUPP), "DMA_BUF_IOCTL_INFO") != NULL,
 	      "not-supported message names the missing ioctl");
+}
+
+/* The four reasons a VMM gets no map_info are told apart by code and text. */
+static void test_errors(void)
+{
+	static const int reasons[] = { EOPNOTSUPP, ENOTTY, DMABUFMAP_ENOPROMISE,
+				       DMABUFMAP_ENEEDSYNC };
+	size_t i, j, n = sizeof(reasons) / sizeof(reasons[0]);
+
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			CHECK(reasons[i] != reasons[j] &&
+			      strcmp(dmabufmap_strerror(-reasons[i]),
+				     dmabufmap_strerror(-reasons[j])),
+			      "reasons %zu and %zu differ in code and message", i, j);
+	CHECK(strstr(dmabufmap_strerror(-DMABUFMAP_ENEEDSYNC), "DMA_BUF_IOCTL_SYNC") != NULL,
+	      "needs-sync message names the ioctl the guest cannot issue");
+	for (i = 0; i < n; i++)
+		CHECK(dmabufmap_strerror(reasons[i]) == dmabufmap_strerror(-reasons[i]),
+		      "strerror takes %d with either sign", reasons[i]);
+	CHECK(dmabufmap_strerror(INT_MIN) != NULL, "strerror(INT_MIN) is a message");
+	CHECK(!strcmp(dmabufmap_strerror(0), "success"), "strerror(0)");
+}
+
+static void test_version(void)
+{
+	CHECK_EQ(DMABUFMAP_VERSION, (DMABUFMAP_VERSION_MAJOR << 16) |
+		 (DMABUFMAP_VERSION_MINOR << 8) | DMABUFMAP_VERSION_PATCH,
+		 "DMABUFMAP_VERSION packs major, minor, patch");
+	CHECK(DMABUFMAP_VERSION >= DMABUFMAP_VERSION_OF(0, 2, 0),
+	      "this header has the one-call virtio-gpu query (0.2.0)");
 }
 
 /*
@@ -110,6 +142,7 @@ static void test_not_dmabufs(void)
 {
 	struct dmabufmap_info c;
 	int fd = memfd_create("plain", MFD_CLOEXEC), pipefd[2];
+	uint32_t v;
 
 	CHECK_EQ(dmabufmap_query(fd, &c), -ENOTTY, "memfd is not a dma-buf");
 	CHECK_EQ(dmabufmap_is_dmabuf(fd), 0, "is_dmabuf(memfd) is 0");
@@ -121,6 +154,12 @@ static void test_not_dmabufs(void)
 	CHECK_EQ(dmabufmap_query(fd, &c), -EBADF, "closed fd");
 	CHECK_EQ(dmabufmap_query(-1, &c), -EBADF, "negative fd");
 	CHECK_EQ(dmabufmap_is_dmabuf(-1), -EBADF, "is_dmabuf(-1)");
+	v = 0xff;
+	CHECK_EQ(dmabufmap_virtio_gpu_map_info(-1, &v), -EBADF, "one call: negative fd");
+	fd = memfd_create("plain", MFD_CLOEXEC);
+	CHECK_EQ(dmabufmap_virtio_gpu_map_info(fd, &v), -ENOTTY, "one call: memfd");
+	CHECK_EQ(v, 0xff, "one call: no map_info on refusal");
+	close(fd);
 }
 
 static void test_map_fixed_refusals(void)
@@ -215,9 +254,15 @@ static void test_udmabuf(const char *kernel)
 						  DMABUFMAP_CPU_ACCESS_SYNC,
 			 "udmabuf CPU access is %s here", coherent ? "coherent" : "sync");
 	}
+	CHECK_EQ(dmabufmap_virtio_gpu_map_info(buf, &v),
+		 !patched ? -EOPNOTSUPP : coherent ? 0 : -DMABUFMAP_ENEEDSYNC,
+		 "one call gives the map_info or why not");
+	if (patched && coherent)
+		CHECK_EQ(v, 0x01, "one call: VIRTIO_GPU_MAP_CACHE_CACHED");
+	v = 0xff;
 
 	/* what mapping it for a guest gives when the buffer fits */
-	want = !patched ? -EOPNOTSUPP : coherent ? 0 : -EPERM;
+	want = !patched ? -EOPNOTSUPP : coherent ? 0 : -DMABUFMAP_ENEEDSYNC;
 	region = mmap(NULL, rsize, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	p = region + ps;
 	CHECK_EQ(dmabufmap_map_fixed(buf, p, size + (size_t)ps, 0, PROT_READ | PROT_WRITE,
@@ -248,7 +293,9 @@ int main(int argc, char **argv)
 {
 	const char *kernel = argc > 1 ? argv[1] : NULL;
 
+	test_version();
 	test_translation();
+	test_errors();
 	test_not_dmabufs();
 	test_map_fixed_refusals();
 	test_remote();
