@@ -7,6 +7,12 @@
  *   dmabuf-info [--json] --pid PID  every dma-buf PID holds
  *   dmabuf-info [--json] --all      every dma-buf in the system, once each,
  *                                   with the processes that hold it
+ *   dmabuf-info --version
+ *
+ * In JSON, an entry whose answer is unknown carries an "error" object
+ * (errno, its name, the message), and one that cannot go to a guest a
+ * "virtio_gpu_refused" object; an FD operand that is no dma-buf is an entry
+ * with its fd and the error alone.
  *
  * Exit status: 0 everything asked about was reported; 1 an operand is not a
  * dma-buf, no such fd or no such process; 2 usage; 3 the kernel cannot
@@ -32,6 +38,7 @@ struct entry {
 	int fd;
 	struct dmabufmap_fdinfo info;
 	int err;			/* why the answer is unknown, or 0 */
+	int not_dmabuf;			/* an FD operand that is none: err says why */
 	struct dmabufmap_info map;
 };
 
@@ -52,7 +59,6 @@ static void note_status(int err)
 	case EOPNOTSUPP:
 		code = EXIT_UNSUPPORTED;
 		break;
-	case EPERM:
 	case EACCES:
 		code = EXIT_PERM;
 		break;
@@ -131,11 +137,16 @@ static void query_all(struct table *t)
 					      DMABUFMAP_CPU_ACCESS_SYNC };
 		int err = -ESRCH;
 
-		for (j = i; j < t->n && t->v[j].info.inode == t->v[i].info.inode; j++)
+		if (t->v[i].not_dmabuf) {
+			j = i + 1;
+			continue;
+		}
+		for (j = i; j < t->n && t->v[j].info.inode == t->v[i].info.inode &&
+			    !t->v[j].not_dmabuf; j++)
 			;
 		for (k = i; k < j; k++) {
 			err = query_entry(&t->v[k], &map);
-			if (err != -EPERM && err != -EACCES && err != -ESRCH &&
+			if (err != -EACCES && err != -ESRCH &&
 			    err != -EBADF)
 				break;
 		}
@@ -170,7 +181,7 @@ static int scan_pid(struct table *t, pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
 	dir = opendir(path);
 	if (!dir)
-		return errno == ENOENT ? -ESRCH : -errno;
+		return errno == ENOENT ? -ESRCH : errno == EPERM ? -EACCES : -errno;
 	while ((d = readdir(dir))) {
 		struct dmabufmap_fdinfo info;
 		struct entry *e;
@@ -244,9 +255,46 @@ static void json_string(const char *s)
 	putchar('"');
 }
 
+/* The symbolic name of the codes the library returns, for JSON readers. */
+static const char *errno_name(int err)
+{
+	static const struct {
+		int err;
+		const char *name;
+	} names[] = {
+		{ EBADF, "EBADF" }, { ENOTTY, "ENOTTY" },
+		{ EOPNOTSUPP, "EOPNOTSUPP" }, { EPROTO, "EPROTO" },
+		{ ENODATA, "ENODATA" }, { EPERM, "EPERM" },
+		{ EACCES, "EACCES" }, { ESRCH, "ESRCH" }, { EINVAL, "EINVAL" },
+		{ ENOSYS, "ENOSYS" }, { ENOENT, "ENOENT" }, { ENOMEM, "ENOMEM" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].err == -err)
+			return names[i].name;
+	return NULL;
+}
+
+/* "key":{"errno":N,"name":"E...","message":"..."} */
+static void json_error(const char *key, int err)
+{
+	const char *name = errno_name(err);
+
+	printf("\"%s\":{\"errno\":%d,\"name\":", key, -err);
+	if (name)
+		json_string(name);
+	else
+		printf("null");
+	printf(",\"message\":");
+	json_string(dmabufmap_strerror(err));
+	putchar('}');
+}
+
 static void json_buffer_fields(const struct entry *e)
 {
 	uint32_t v;
+	int ret;
 
 	printf("\"inode\":%" PRIu64 ",\"size\":%" PRIu64 ",\"exporter\":",
 	       e->info.inode, e->info.size);
@@ -254,17 +302,20 @@ static void json_buffer_fields(const struct entry *e)
 	printf(",\"name\":");
 	json_string(e->info.name);
 	if (e->err) {
-		printf(",\"memtype\":null,\"cpu_access\":null,\"virtio_gpu_map_info\":null,\"error\":");
-		json_string(dmabufmap_strerror(e->err));
+		printf(",\"memtype\":null,\"cpu_access\":null,\"virtio_gpu_map_info\":null,");
+		json_error("error", e->err);
+		return;
+	}
+	printf(",\"memtype\":");
+	json_string(dmabufmap_memtype_name(e->map.memtype));
+	printf(",\"cpu_access\":");
+	json_string(dmabufmap_cpu_access_name(e->map.cpu_access));
+	ret = dmabufmap_to_virtio_gpu(&e->map, &v);
+	if (ret) {
+		printf(",\"virtio_gpu_map_info\":null,");
+		json_error("virtio_gpu_refused", ret);
 	} else {
-		printf(",\"memtype\":");
-		json_string(dmabufmap_memtype_name(e->map.memtype));
-		printf(",\"cpu_access\":");
-		json_string(dmabufmap_cpu_access_name(e->map.cpu_access));
-		if (dmabufmap_to_virtio_gpu(&e->map, &v))
-			printf(",\"virtio_gpu_map_info\":null");
-		else
-			printf(",\"virtio_gpu_map_info\":%u", v);
+		printf(",\"virtio_gpu_map_info\":%u", v);
 	}
 }
 
@@ -279,7 +330,10 @@ static void print_fds(struct table *t, int json)
 		for (i = 0; i < t->n; i++) {
 			printf("%s{\"pid\":%d,\"fd\":%d,", i ? "," : "",
 			       (int)t->v[i].pid, t->v[i].fd);
-			json_buffer_fields(&t->v[i]);
+			if (t->v[i].not_dmabuf)
+				json_error("error", t->v[i].err);
+			else
+				json_buffer_fields(&t->v[i]);
 			putchar('}');
 		}
 		printf("]}\n");
@@ -290,6 +344,9 @@ static void print_fds(struct table *t, int json)
 	for (i = 0; i < t->n; i++) {
 		const struct entry *e = &t->v[i];
 
+		/* reported on stderr when the operand was read */
+		if (e->not_dmabuf)
+			continue;
 		printf("%7d %4d %10" PRIu64 " %12" PRIu64 " %-16s %-16s %-14s %-8s %s\n",
 		       (int)e->pid, e->fd, e->info.inode, e->info.size,
 		       e->info.exp_name, e->info.name[0] ? e->info.name : "-",
@@ -379,6 +436,7 @@ static void usage(FILE *f)
 		"usage: dmabuf-info [--json] FD...\n"
 		"       dmabuf-info [--json] --pid PID\n"
 		"       dmabuf-info [--json] --all\n"
+		"       dmabuf-info --version\n"
 		"Shows the memory type of each dma-buf's CPU mappings, whether CPU\n"
 		"access needs DMA_BUF_IOCTL_SYNC (sync) or not (coherent), and the\n"
 		"virtio-gpu map_info a VMM must give a guest for it (refuse: none).\n"
@@ -406,12 +464,13 @@ int main(int argc, char **argv)
 		{ "pid", required_argument, NULL, 'p' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct table t = { 0 };
 	int json = 0, all = 0, pid = -1, c, i, ret;
 
-	while ((c = getopt_long(argc, argv, "jp:ah", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jp:ahV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = 1;
@@ -427,6 +486,10 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("dmabuf-info %d.%d.%d\n", DMABUFMAP_VERSION_MAJOR,
+			       DMABUFMAP_VERSION_MINOR, DMABUFMAP_VERSION_PATCH);
 			return 0;
 		default:
 			usage(stderr);
@@ -451,7 +514,7 @@ int main(int argc, char **argv)
 				continue;
 			ret = scan_pid(&t, atoi(d->d_name));
 			/* a process we may not look into is reported, not fatal */
-			if (ret == -EACCES || ret == -EPERM) {
+			if (ret == -EACCES) {
 				fprintf(stderr, "dmabuf-info: pid %s: %s\n", d->d_name,
 					dmabufmap_strerror(ret));
 				note_status(ret);
@@ -485,15 +548,17 @@ int main(int argc, char **argv)
 				ret = dmabufmap_read_fdinfo(0, fd, &info);
 			else if (ret == 0)
 				ret = -ENOTTY;
+			e = table_add(&t);
+			e->pid = getpid();
+			e->fd = fd;
 			if (ret) {
 				fprintf(stderr, "dmabuf-info: fd %d: %s\n", fd,
 					dmabufmap_strerror(ret));
 				note_status(ret);
+				e->not_dmabuf = 1;
+				e->err = ret;
 				continue;
 			}
-			e = table_add(&t);
-			e->pid = getpid();
-			e->fd = fd;
 			e->info = info;
 		}
 		query_all(&t);
