@@ -3,10 +3,14 @@
  * Test helper: allocate dma-bufs the way their users do and hold them.
  *
  *   dmabuf-holder [--udmabuf N] [--heap NAME:N]... [--drm DRIVER:N]...
- *                 [--size BYTES] [--name PREFIX] [--fork] [--exec CMD ARG...]
+ *                 [--vivid ALLOCATOR:N]... [--size BYTES] [--name PREFIX]
+ *                 [--fork] [--exec CMD ARG...]
  *
  * --drm makes dumb buffers on the DRM device whose driver is DRIVER (vgem,
- * virtio_gpu) and exports them with PRIME.
+ * virtio_gpu) and exports them with PRIME.  --vivid exports capture
+ * buffers (VIDIOC_EXPBUF, the size of vivid's default format) of the first
+ * vivid instance with that allocator (0 vmalloc, 1 dma-contig) and no
+ * cache hints, as the kernel command line set them up.
  *
  * The buffers are fds 3, 4, ... in allocation order, named PREFIX-<i>.
  * Without --exec it prints "ready <pid> <count>" and holds them until its
@@ -30,6 +34,7 @@
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
 #include <linux/udmabuf.h>
+#include <linux/videodev2.h>
 
 static int next_fd = 3;
 
@@ -145,6 +150,79 @@ static int new_drm_buf(int dev, size_t size)
 	return prime.fd;
 }
 
+/* One value of a vivid module parameter array, or -1. */
+static int vivid_param(const char *name, unsigned int inst)
+{
+	char path[96], line[256], *p = line;
+	unsigned int i;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/vivid/parameters/%s", name);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	fclose(f);
+	for (i = 0; i < inst && p; i++) {
+		p = strchr(p, ',');
+		if (p)
+			p++;
+	}
+	return p && *p >= '0' && *p <= '9' ? atoi(p) : -1;
+}
+
+/* The capture node of the first vivid instance with @allocator. */
+static int open_vivid(unsigned int allocator)
+{
+	for (int i = 0; i < 64; i++) {
+		struct v4l2_capability cap = { 0 };
+		char path[32];
+		unsigned int inst;
+		int fd;
+
+		snprintf(path, sizeof(path), "/dev/video%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (!ioctl(fd, VIDIOC_QUERYCAP, &cap) && !strcmp((char *)cap.driver, "vivid") &&
+		    (cap.device_caps & V4L2_CAP_VIDEO_CAPTURE) &&
+		    sscanf((char *)cap.bus_info, "platform:vivid-%u", &inst) == 1 &&
+		    vivid_param("allocators", inst) == (int)allocator &&
+		    vivid_param("cache_hints", inst) <= 0) {
+			close(fd);
+			return open_high(path, O_RDWR);
+		}
+		close(fd);
+	}
+	errno = ENODEV;
+	die("no vivid capture node with that allocator");
+	return -1;
+}
+
+static void new_vivid_bufs(int dev, int count, const char *prefix)
+{
+	struct v4l2_requestbuffers req = {
+		.count = (uint32_t)count,
+		.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+		.memory = V4L2_MEMORY_MMAP,
+	};
+
+	if (ioctl(dev, VIDIOC_REQBUFS, &req))
+		die("VIDIOC_REQBUFS");
+	for (uint32_t i = 0; i < req.count && i < (uint32_t)count; i++) {
+		struct v4l2_exportbuffer exp = {
+			.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+			.index = i,
+			.flags = O_RDWR | O_CLOEXEC,
+		};
+
+		if (ioctl(dev, VIDIOC_EXPBUF, &exp))
+			die("VIDIOC_EXPBUF");
+		place(exp.fd, prefix);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *prefix = "holder";
@@ -203,6 +281,16 @@ int main(int argc, char **argv)
 			dev = open_drm(argv[i]);
 			while (n-- > 0)
 				place(new_drm_buf(dev, size), prefix);
+		} else if (!strcmp(argv[i], "--vivid") && i + 1 < argc) {
+			char *colon = strchr(argv[++i], ':');
+
+			if (!colon) {
+				fprintf(stderr, "dmabuf-holder: --vivid ALLOCATOR:COUNT\n");
+				return 2;
+			}
+			/* the node stays open: it owns the buffers' queue */
+			dev = open_vivid((unsigned int)atoi(argv[i]));
+			new_vivid_bufs(dev, atoi(colon + 1), prefix);
 		} else if (!strcmp(argv[i], "--exec") && i + 1 < argc) {
 			exec_argv = &argv[i + 1];
 			break;
