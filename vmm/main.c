@@ -42,7 +42,7 @@ static int host_memtype(void *start, size_t pages)
 	unsigned long s, e, ino, n[4], huge;
 	unsigned int declared, access;
 	char line[512], exporter[128];
-	int memtype = -1;
+	int memtype = -1, found = 0;
 	FILE *f = fopen(MAPPINGS, "re");
 
 	if (!f) {
@@ -55,6 +55,7 @@ static int host_memtype(void *start, size_t pages)
 			   exporter, &declared, &access, &n[0], &n[1], &n[2], &n[3], &huge) != 11 ||
 		    s != (unsigned long)start)
 			continue;
+		found = 1;
 		for (int t = 0; t < 4; t++)
 			if (n[t] == pages && !huge)
 				memtype = t;
@@ -64,6 +65,8 @@ static int host_memtype(void *start, size_t pages)
 		break;
 	}
 	fclose(f);
+	if (!found)
+		fprintf(stderr, "dmabuf-vmm: %s has no line for the mapping at %p\n", MAPPINGS, start);
 	return memtype;
 }
 

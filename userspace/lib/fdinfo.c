@@ -71,7 +71,8 @@ static int parse_line(char *line, struct dmabufmap_fdinfo *info, int *seen)
 	return 0;
 }
 
-DMABUFMAP_PUBLIC int dmabufmap_parse_fdinfo(const char *text, size_t len,
+DMABUFMAP_PUBLIC
+int dmabufmap_parse_fdinfo(const char *text, size_t len,
 			   struct dmabufmap_fdinfo *info)
 {
 	char line[256];

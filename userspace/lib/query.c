@@ -17,7 +17,8 @@
 /* The magic of the pseudo filesystem dma-buf files live on (since 5.3). */
 #define DMA_BUF_FS_MAGIC 0x444d4142
 
-DMABUFMAP_PUBLIC int dmabufmap_is_dmabuf(int fd)
+DMABUFMAP_PUBLIC
+int dmabufmap_is_dmabuf(int fd)
 {
 	struct statfs sfs;
 	char path[64], target[64];
@@ -51,7 +52,8 @@ static int query_param(int fd, uint32_t param, uint64_t *value)
 	return 0;
 }
 
-DMABUFMAP_PUBLIC int dmabufmap_query(int fd, struct dmabufmap_info *info)
+DMABUFMAP_PUBLIC
+int dmabufmap_query(int fd, struct dmabufmap_info *info)
 {
 	uint64_t memtype, cpu_access;
 	int ret;
@@ -140,7 +142,8 @@ int dmabufmap_to_virtio_gpu(const struct dmabufmap_info *info, uint32_t *map_inf
 	return 0;
 }
 
-DMABUFMAP_PUBLIC int dmabufmap_virtio_gpu_map_info(int fd, uint32_t *map_info)
+DMABUFMAP_PUBLIC
+int dmabufmap_virtio_gpu_map_info(int fd, uint32_t *map_info)
 {
 	struct dmabufmap_info info;
 	int ret;
@@ -151,7 +154,8 @@ DMABUFMAP_PUBLIC int dmabufmap_virtio_gpu_map_info(int fd, uint32_t *map_info)
 	return dmabufmap_to_virtio_gpu(&info, map_info);
 }
 
-DMABUFMAP_PUBLIC const char *dmabufmap_strerror(int err)
+DMABUFMAP_PUBLIC
+const char *dmabufmap_strerror(int err)
 {
 	/* either sign; INT_MIN has no positive twin and no meaning */
 	if (err < 0)

@@ -14,7 +14,8 @@
 #define SYS_pidfd_getfd 438
 #endif
 
-DMABUFMAP_PUBLIC int dmabufmap_fd_from_pid(pid_t pid, int fd)
+DMABUFMAP_PUBLIC
+int dmabufmap_fd_from_pid(pid_t pid, int fd)
 {
 	int pidfd, ret;
 
