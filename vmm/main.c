@@ -95,9 +95,10 @@ static int run_buffer(int n, int fd)
 		printf("not ok %d fd %d: %s\n", n, fd, dmabufmap_strerror(ret));
 		return 0;
 	}
+	/* the answer is printed too, so query once and translate it */
 	ret = dmabufmap_query(fd, &info);
 	if (!ret)
-		ret = dmabufmap_virtio_gpu_map_info(fd, &map_info);
+		ret = dmabufmap_to_virtio_gpu(&info, &map_info);
 	if (ret == -DMABUFMAP_ENOPROMISE || ret == -DMABUFMAP_ENEEDSYNC) {
 		/* the right answer for such a buffer: say so, and what guessing did */
 		printf("# fd %d (%s): declared %s/%s\n", fd, fdi.exp_name,
