@@ -11,10 +11,7 @@
 #include <stdint.h>
 
 #include "kvm.h"
-
-/* The guest writes this at the buffer's second word; the host the first. */
-#define GUEST_PATTERN 0x6775657374212121ULL	/* "guest!!!" */
-#define HOST_PATTERN  0x686f73742d2d2d2dULL	/* "host----" */
+#include "pattern.h"
 
 struct guest_view {
 	int s1;			/* DMABUFMAP_MEMTYPE_* of the guest's own mapping */

@@ -53,19 +53,27 @@ void vm_destroy(struct vm *vm)
 	vm->vcpu = vm->fd = vm->kvm = -1;
 }
 
-int vm_add_memory(struct vm *vm, uint64_t gpa, uint64_t size, void *host)
+int vm_set_memory(struct vm *vm, int slot, uint64_t gpa, uint64_t size, void *host)
 {
 	struct kvm_userspace_memory_region region = {
-		.slot = (uint32_t)vm->nr_slots,
+		.slot = (uint32_t)slot,
 		.guest_phys_addr = gpa,
 		.memory_size = size,
 		.userspace_addr = (uint64_t)(uintptr_t)host,
 	};
 
 	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region))
-		return fail("KVM_SET_USER_MEMORY_REGION");
-	vm->nr_slots++;
+		return fail(size ? "KVM_SET_USER_MEMORY_REGION" : "KVM_SET_USER_MEMORY_REGION (delete)");
 	return 0;
+}
+
+int vm_add_memory(struct vm *vm, uint64_t gpa, uint64_t size, void *host)
+{
+	int ret = vm_set_memory(vm, vm->nr_slots, gpa, size, host);
+
+	if (!ret)
+		vm->nr_slots++;
+	return ret;
 }
 
 int vm_create_vcpu(struct vm *vm)

@@ -25,6 +25,8 @@ int vm_create(struct vm *vm);
 void vm_destroy(struct vm *vm);
 /* Back guest physical [@gpa, @gpa + @size) with the host memory at @host. */
 int vm_add_memory(struct vm *vm, uint64_t gpa, uint64_t size, void *host);
+/* The same in memory slot @slot; @size 0 deletes the slot. */
+int vm_set_memory(struct vm *vm, int slot, uint64_t gpa, uint64_t size, void *host);
 int vm_create_vcpu(struct vm *vm);
 
 /*

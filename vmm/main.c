@@ -10,6 +10,9 @@
  * crosses both ways.  KTAP on stdout, one test per buffer.
  *
  *   dmabuf-vmm FD...      (the buffers are open at those descriptors)
+ *
+ * With --boot it boots a Linux guest instead and offers the buffers as
+ * virtio-gpu host-visible blobs (boot.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,9 +22,9 @@
 #include <sys/mman.h>
 
 #include "arch.h"
+#include "boot.h"
+#include "census.h"
 #include "dmabufmap.h"
-
-#define MAPPINGS "/sys/kernel/debug/dma_buf/mappings"
 
 static const char *memtype_name(int memtype)
 {
@@ -29,45 +32,6 @@ static const char *memtype_name(int memtype)
 		dmabufmap_memtype_name((enum dmabufmap_memtype)memtype);
 
 	return name ? name : "?";
-}
-
-/*
- * What the host's page tables hold for this process's mapping at @start:
- * every entry of one memory type, counted by the dma-buf core's census
- * (debugfs dma_buf/mappings; columns: start end inode exporter declared
- * cpu_access, then the entries of each memory type, then huge ones).
- */
-static int host_memtype(void *start, size_t pages)
-{
-	unsigned long s, e, ino, n[4], huge;
-	unsigned int declared, access;
-	char line[512], exporter[128];
-	int memtype = -1, found = 0;
-	FILE *f = fopen(MAPPINGS, "re");
-
-	if (!f) {
-		fprintf(stderr, "dmabuf-vmm: %s: %s (CONFIG_DEBUG_FS, root)\n", MAPPINGS,
-			strerror(errno));
-		return -1;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx %lx %lu %127s %u %u %lu %lu %lu %lu %lu", &s, &e, &ino,
-			   exporter, &declared, &access, &n[0], &n[1], &n[2], &n[3], &huge) != 11 ||
-		    s != (unsigned long)start)
-			continue;
-		found = 1;
-		for (int t = 0; t < 4; t++)
-			if (n[t] == pages && !huge)
-				memtype = t;
-		if (memtype < 0)
-			fprintf(stderr, "dmabuf-vmm: host page tables mix types: %lu unknown, %lu wc, %lu cached, %lu uncached, %lu huge\n",
-				n[0], n[1], n[2], n[3], huge);
-		break;
-	}
-	fclose(f);
-	if (!found)
-		fprintf(stderr, "dmabuf-vmm: %s has no line for the mapping at %p\n", MAPPINGS, start);
-	return memtype;
 }
 
 /* What VMMs do without the query: guess from the exporter's name. */
@@ -161,9 +125,12 @@ int main(int argc, char **argv)
 	int i, passed = 0;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: dmabuf-vmm FD...\n");
+		fprintf(stderr, "usage: dmabuf-vmm FD...\n"
+			"       dmabuf-vmm --boot KERNEL --init PROGRAM [--host MODE] [--console FILE] FD...\n");
 		return 2;
 	}
+	if (!strcmp(argv[1], "--boot"))
+		return boot_main(argc, argv);
 	printf("KTAP version 1\n1..%d\n# dmabuf-vmm on %s\n", argc - 1, arch_name);
 	for (i = 1; i < argc; i++) {
 		char *end;
