@@ -46,17 +46,6 @@ extern const unsigned char guest_arm64_start[], guest_arm64_end[];
 #define CORE_REG(r)	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | \
 			 (offsetof(struct kvm_regs, r) / sizeof(uint32_t)))
 
-static int set_reg(struct vm *vm, uint64_t id, uint64_t value)
-{
-	struct kvm_one_reg reg = { .id = id, .addr = (uint64_t)(uintptr_t)&value };
-
-	if (ioctl(vm->vcpu, KVM_SET_ONE_REG, &reg)) {
-		perror("dmabuf-vmm: KVM_SET_ONE_REG");
-		return -errno;
-	}
-	return 0;
-}
-
 /* The MAIR index a guest driver uses for a virtio-gpu map_info. */
 static int attr_of(uint32_t map_info)
 {
@@ -205,13 +194,13 @@ int arch_run_guest(struct vm *vm, uint32_t map_info, void *buf, size_t size,
 		goto out;
 	}
 	/* KVM resets PSTATE to EL1h with every exception masked */
-	if ((ret = set_reg(vm, CORE_REG(regs.pc), CODE_GPA)) ||
-	    (ret = set_reg(vm, CORE_REG(regs.regs[0]), MAILBOX_GPA)) ||
-	    (ret = set_reg(vm, CORE_REG(regs.regs[1]), BUFFER_GPA)) ||
-	    (ret = set_reg(vm, CORE_REG(regs.regs[2]), MAIR)) ||
-	    (ret = set_reg(vm, CORE_REG(regs.regs[3]), TCR)) ||
-	    (ret = set_reg(vm, CORE_REG(regs.regs[4]), CODE_GPA + TABLE_OFFSET)) ||
-	    (ret = set_reg(vm, CORE_REG(regs.regs[5]), GUEST_PATTERN)))
+	if ((ret = vm_set_reg(vm, CORE_REG(regs.pc), CODE_GPA)) ||
+	    (ret = vm_set_reg(vm, CORE_REG(regs.regs[0]), MAILBOX_GPA)) ||
+	    (ret = vm_set_reg(vm, CORE_REG(regs.regs[1]), BUFFER_GPA)) ||
+	    (ret = vm_set_reg(vm, CORE_REG(regs.regs[2]), MAIR)) ||
+	    (ret = vm_set_reg(vm, CORE_REG(regs.regs[3]), TCR)) ||
+	    (ret = vm_set_reg(vm, CORE_REG(regs.regs[4]), CODE_GPA + TABLE_OFFSET)) ||
+	    (ret = vm_set_reg(vm, CORE_REG(regs.regs[5]), GUEST_PATTERN)))
 		goto out;
 
 	ret = vm_run_until(vm, MAILBOX_DONE, on_store, &r);

@@ -44,28 +44,13 @@ const char arch_linux_console[] = "console=ttyS0 earlycon=uart8250,mmio,0x900000
 #define CORE_REG(r)	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | \
 			 (offsetof(struct kvm_regs, r) / sizeof(uint32_t)))
 
-static int fail(const char *what)
-{
-	int err = errno;
-
-	fprintf(stderr, "dmabuf-vmm: %s: %s\n", what, strerror(err));
-	return -err;
-}
-
-static int set_reg(struct vm *vm, uint64_t id, uint64_t value)
-{
-	struct kvm_one_reg reg = { .id = id, .addr = (uint64_t)(uintptr_t)&value };
-
-	return ioctl(vm->vcpu, KVM_SET_ONE_REG, &reg) ? fail("KVM_SET_ONE_REG") : 0;
-}
-
 static int gic_attr(int gic, uint32_t group, uint64_t attr, uint64_t value)
 {
 	struct kvm_device_attr a = {
 		.group = group, .attr = attr, .addr = (uint64_t)(uintptr_t)&value,
 	};
 
-	return ioctl(gic, KVM_SET_DEVICE_ATTR, &a) ? fail("vGICv3 KVM_SET_DEVICE_ATTR") : 0;
+	return ioctl(gic, KVM_SET_DEVICE_ATTR, &a) ? vm_fail("vGICv3 KVM_SET_DEVICE_ATTR") : 0;
 }
 
 void arch_set_virtio_irq(void *guest, int level)
@@ -77,7 +62,7 @@ void arch_set_virtio_irq(void *guest, int level)
 	};
 
 	if (ioctl(g->vm.fd, KVM_IRQ_LINE, &irq))
-		fail("KVM_IRQ_LINE");
+		vm_fail("KVM_IRQ_LINE");
 }
 
 /* Read the whole file at @path into @dst (at most @max bytes). */
@@ -87,13 +72,13 @@ static long load_file(const char *path, void *dst, size_t max)
 	size_t done = 0;
 
 	if (fd < 0)
-		return fail(path);
+		return vm_fail(path);
 	while (done < max) {
 		ssize_t n = read(fd, (char *)dst + done, max - done);
 
 		if (n < 0) {
 			close(fd);
-			return fail(path);
+			return vm_fail(path);
 		}
 		if (!n)
 			break;
@@ -117,6 +102,18 @@ static long load_file(const char *path, void *dst, size_t max)
 		return -EINVAL;						\
 	}								\
 } while (0)
+
+/* Open a node for the device at [@base, @base + @size): compatible, reg. */
+static int begin_device(void *fdt, const char *name, const char *compatible,
+			uint64_t base, uint64_t size)
+{
+	uint64_t reg[2] = { cpu_to_fdt64(base), cpu_to_fdt64(size) };
+
+	FDT(fdt_begin_node(fdt, name));
+	FDT(fdt_property_string(fdt, "compatible", compatible));
+	FDT(fdt_property(fdt, "reg", reg, sizeof(reg)));
+	return 0;
+}
 
 static int build_fdt(void *fdt, const char *cmdline, uint64_t initrd_gpa, size_t initrd_size)
 {
@@ -189,19 +186,13 @@ static int build_fdt(void *fdt, const char *cmdline, uint64_t initrd_gpa, size_t
 	FDT(fdt_end_node(fdt));
 
 	/* no interrupts: the 8250 driver polls */
-	reg[0] = cpu_to_fdt64(UART_GPA);
-	reg[1] = cpu_to_fdt64(0x1000);
-	FDT(fdt_begin_node(fdt, "serial@9000000"));
-	FDT(fdt_property_string(fdt, "compatible", "ns16550a"));
-	FDT(fdt_property(fdt, "reg", reg, 2 * sizeof(reg[0])));
+	if (begin_device(fdt, "serial@9000000", "ns16550a", UART_GPA, 0x1000))
+		return -EINVAL;
 	FDT(fdt_property_u32(fdt, "clock-frequency", 1843200));
 	FDT(fdt_end_node(fdt));
 
-	reg[0] = cpu_to_fdt64(VIRTIO_GPA);
-	reg[1] = cpu_to_fdt64(0x1000);
-	FDT(fdt_begin_node(fdt, "virtio_mmio@a000000"));
-	FDT(fdt_property_string(fdt, "compatible", "virtio,mmio"));
-	FDT(fdt_property(fdt, "reg", reg, 2 * sizeof(reg[0])));
+	if (begin_device(fdt, "virtio_mmio@a000000", "virtio,mmio", VIRTIO_GPA, 0x1000))
+		return -EINVAL;
 	FDT(fdt_property(fdt, "interrupts", irq_virtio, sizeof(irq_virtio)));
 	FDT(fdt_property(fdt, "dma-coherent", NULL, 0));
 	FDT(fdt_end_node(fdt));
@@ -232,7 +223,7 @@ int arch_boot_linux(struct linux_guest *g, const char *kernel, const void *initr
 	g->ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (g->ram == MAP_FAILED) {
 		g->ram = NULL;
-		return fail("guest RAM");
+		return vm_fail("guest RAM");
 	}
 	ret = vm_create(&g->vm);
 	if (!ret)
@@ -273,7 +264,7 @@ int arch_boot_linux(struct linux_guest *g, const char *kernel, const void *initr
 
 	/* the interrupt controller before the vCPU, initialized after it */
 	if (ioctl(g->vm.fd, KVM_CREATE_DEVICE, &gic))
-		return fail("KVM_CREATE_DEVICE vGICv3 (a host with a GICv3)");
+		return vm_fail("KVM_CREATE_DEVICE vGICv3 (a host with a GICv3)");
 	g->irqchip = (int)gic.fd;
 	ret = gic_attr(g->irqchip, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST,
 		       GIC_DIST_GPA);
@@ -285,16 +276,16 @@ int arch_boot_linux(struct linux_guest *g, const char *kernel, const void *initr
 	if (ret)
 		return ret;
 	if (ioctl(g->vm.fd, KVM_ARM_PREFERRED_TARGET, &init))
-		return fail("KVM_ARM_PREFERRED_TARGET");
+		return vm_fail("KVM_ARM_PREFERRED_TARGET");
 	init.features[0] |= 1U << KVM_ARM_VCPU_PSCI_0_2;
 	if (ioctl(g->vm.vcpu, KVM_ARM_VCPU_INIT, &init))
-		return fail("KVM_ARM_VCPU_INIT");
+		return vm_fail("KVM_ARM_VCPU_INIT");
 	ret = gic_attr(g->irqchip, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT, 0);
 	if (ret)
 		return ret;
 	/* KVM resets the vCPU to EL1h, interrupts masked, MMU off */
-	ret = set_reg(&g->vm, CORE_REG(regs.pc), RAM_GPA + text_offset);
+	ret = vm_set_reg(&g->vm, CORE_REG(regs.pc), RAM_GPA + text_offset);
 	if (!ret)
-		ret = set_reg(&g->vm, CORE_REG(regs.regs[0]), fdt_gpa);
+		ret = vm_set_reg(&g->vm, CORE_REG(regs.regs[0]), fdt_gpa);
 	return ret;
 }

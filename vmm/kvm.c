@@ -10,7 +10,7 @@
 
 #include "kvm.h"
 
-static int fail(const char *what)
+int vm_fail(const char *what)
 {
 	int err = errno;
 
@@ -26,7 +26,7 @@ int vm_create(struct vm *vm)
 	vm->fd = vm->vcpu = -1;
 	vm->kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm < 0)
-		return fail("/dev/kvm (a kernel with KVM, booted where it can run: EL2 on arm64, SVM or VMX on x86)");
+		return vm_fail("/dev/kvm (a kernel with KVM, booted where it can run: EL2 on arm64, SVM or VMX on x86)");
 	ret = ioctl(vm->kvm, KVM_GET_API_VERSION, 0);
 	if (ret != KVM_API_VERSION) {
 		fprintf(stderr, "dmabuf-vmm: KVM API version %d, want %d\n", ret, KVM_API_VERSION);
@@ -35,7 +35,7 @@ int vm_create(struct vm *vm)
 	/* type 0: the default guest physical address size */
 	vm->fd = ioctl(vm->kvm, KVM_CREATE_VM, 0);
 	if (vm->fd < 0)
-		return fail("KVM_CREATE_VM");
+		return vm_fail("KVM_CREATE_VM");
 	return 0;
 }
 
@@ -63,7 +63,7 @@ int vm_set_memory(struct vm *vm, int slot, uint64_t gpa, uint64_t size, void *ho
 	};
 
 	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region))
-		return fail(size ? "KVM_SET_USER_MEMORY_REGION" : "KVM_SET_USER_MEMORY_REGION (delete)");
+		return vm_fail(size ? "KVM_SET_USER_MEMORY_REGION" : "KVM_SET_USER_MEMORY_REGION (delete)");
 	return 0;
 }
 
@@ -76,21 +76,28 @@ int vm_add_memory(struct vm *vm, uint64_t gpa, uint64_t size, void *host)
 	return ret;
 }
 
+int vm_set_reg(struct vm *vm, uint64_t id, uint64_t value)
+{
+	struct kvm_one_reg reg = { .id = id, .addr = (uint64_t)(uintptr_t)&value };
+
+	return ioctl(vm->vcpu, KVM_SET_ONE_REG, &reg) ? vm_fail("KVM_SET_ONE_REG") : 0;
+}
+
 int vm_create_vcpu(struct vm *vm)
 {
 	int size;
 
 	vm->vcpu = ioctl(vm->fd, KVM_CREATE_VCPU, 0);
 	if (vm->vcpu < 0)
-		return fail("KVM_CREATE_VCPU");
+		return vm_fail("KVM_CREATE_VCPU");
 	size = ioctl(vm->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (size <= 0)
-		return fail("KVM_GET_VCPU_MMAP_SIZE");
+		return vm_fail("KVM_GET_VCPU_MMAP_SIZE");
 	vm->run_size = (size_t)size;
 	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu, 0);
 	if (vm->run == MAP_FAILED) {
 		vm->run = NULL;
-		return fail("mmap of the vCPU's kvm_run");
+		return vm_fail("mmap of the vCPU's kvm_run");
 	}
 	return 0;
 }
@@ -106,7 +113,7 @@ int vm_run_until(struct vm *vm, uint64_t done_gpa,
 		if (ioctl(vm->vcpu, KVM_RUN, 0)) {
 			if (errno == EINTR)
 				continue;
-			return fail("KVM_RUN");
+			return vm_fail("KVM_RUN");
 		}
 		switch (run->exit_reason) {
 		case KVM_EXIT_MMIO:

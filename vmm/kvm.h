@@ -28,6 +28,10 @@ int vm_add_memory(struct vm *vm, uint64_t gpa, uint64_t size, void *host);
 /* The same in memory slot @slot; @size 0 deletes the slot. */
 int vm_set_memory(struct vm *vm, int slot, uint64_t gpa, uint64_t size, void *host);
 int vm_create_vcpu(struct vm *vm);
+/* Set one vCPU register (KVM_SET_ONE_REG @id) to @value. */
+int vm_set_reg(struct vm *vm, uint64_t id, uint64_t value);
+/* Print "dmabuf-vmm: @what: strerror(errno)" and return -errno. */
+int vm_fail(const char *what);
 
 /*
  * The guest reports through a page of MMIO: each 64-bit store to it exits
