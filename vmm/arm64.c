@@ -43,9 +43,6 @@ enum { ATTR_WB, ATTR_NC, ATTR_DEVICE_nGnRE, ATTR_DEVICE_nGnRnE };
 
 extern const unsigned char guest_arm64_start[], guest_arm64_end[];
 
-#define CORE_REG(r)	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | \
-			 (offsetof(struct kvm_regs, r) / sizeof(uint32_t)))
-
 /* The MAIR index a guest driver uses for a virtio-gpu map_info. */
 static int attr_of(uint32_t map_info)
 {

@@ -41,9 +41,6 @@ const char arch_linux_console[] = "console=ttyS0 earlycon=uart8250,mmio,0x900000
 #define GIC_PPI		1
 #define IRQ_LEVEL_HIGH	4
 
-#define CORE_REG(r)	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | \
-			 (offsetof(struct kvm_regs, r) / sizeof(uint32_t)))
-
 static int gic_attr(int gic, uint32_t group, uint64_t attr, uint64_t value)
 {
 	struct kvm_device_attr a = {

@@ -30,6 +30,11 @@ int vm_set_memory(struct vm *vm, int slot, uint64_t gpa, uint64_t size, void *ho
 int vm_create_vcpu(struct vm *vm);
 /* Set one vCPU register (KVM_SET_ONE_REG @id) to @value. */
 int vm_set_reg(struct vm *vm, uint64_t id, uint64_t value);
+#ifdef __aarch64__
+/* The KVM_SET_ONE_REG id of member @r of struct kvm_regs (x0-x30, pc...). */
+#define CORE_REG(r)	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | \
+			 (offsetof(struct kvm_regs, r) / sizeof(uint32_t)))
+#endif
 /* Print "dmabuf-vmm: @what: strerror(errno)" and return -errno. */
 int vm_fail(const char *what);
 
