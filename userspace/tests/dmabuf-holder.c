@@ -3,14 +3,16 @@
  * Test helper: allocate dma-bufs the way their users do and hold them.
  *
  *   dmabuf-holder [--udmabuf N] [--heap NAME:N]... [--drm DRIVER:N]...
- *                 [--vivid ALLOCATOR:N]... [--size BYTES] [--name PREFIX]
- *                 [--fork] [--exec CMD ARG...]
+ *                 [--vivid ALLOCATOR:N]... [--vivid-noncoherent N]
+ *                 [--size BYTES] [--name PREFIX] [--fork] [--exec CMD ARG...]
  *
  * --drm makes dumb buffers on the DRM device whose driver is DRIVER (vgem,
  * virtio_gpu) and exports them with PRIME.  --vivid exports capture
  * buffers (VIDIOC_EXPBUF, the size of vivid's default format) of the first
  * vivid instance with that allocator (0 vmalloc, 1 dma-contig) and no
- * cache hints, as the kernel command line set them up.
+ * cache hints, as the kernel command line set them up; --vivid-noncoherent
+ * those of the first dma-contig instance with cache hints, allocated as
+ * non-coherent memory (V4L2_MEMORY_FLAG_NON_COHERENT).
  *
  * The buffers are fds 3, 4, ... in allocation order, named PREFIX-<i>.
  * Without --exec it prints "ready <pid> <count>" and holds them until its
@@ -172,8 +174,8 @@ static int vivid_param(const char *name, unsigned int inst)
 	return p && *p >= '0' && *p <= '9' ? atoi(p) : -1;
 }
 
-/* The capture node of the first vivid instance with @allocator. */
-static int open_vivid(unsigned int allocator)
+/* The capture node of the first vivid instance with @allocator and @cache_hints. */
+static int open_vivid(unsigned int allocator, int cache_hints)
 {
 	for (int i = 0; i < 64; i++) {
 		struct v4l2_capability cap = { 0 };
@@ -189,23 +191,24 @@ static int open_vivid(unsigned int allocator)
 		    (cap.device_caps & V4L2_CAP_VIDEO_CAPTURE) &&
 		    sscanf((char *)cap.bus_info, "platform:vivid-%u", &inst) == 1 &&
 		    vivid_param("allocators", inst) == (int)allocator &&
-		    vivid_param("cache_hints", inst) <= 0) {
+		    (vivid_param("cache_hints", inst) > 0) == cache_hints) {
 			close(fd);
 			return open_high(path, O_RDWR);
 		}
 		close(fd);
 	}
 	errno = ENODEV;
-	die("no vivid capture node with that allocator");
+	die("no vivid capture node with that allocator and cache hints");
 	return -1;
 }
 
-static void new_vivid_bufs(int dev, int count, const char *prefix)
+static void new_vivid_bufs(int dev, int count, uint8_t flags, const char *prefix)
 {
 	struct v4l2_requestbuffers req = {
 		.count = (uint32_t)count,
 		.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
 		.memory = V4L2_MEMORY_MMAP,
+		.flags = flags,
 	};
 
 	if (ioctl(dev, VIDIOC_REQBUFS, &req))
@@ -289,8 +292,12 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			/* the node stays open: it owns the buffers' queue */
-			dev = open_vivid((unsigned int)atoi(argv[i]));
-			new_vivid_bufs(dev, atoi(colon + 1), prefix);
+			dev = open_vivid((unsigned int)atoi(argv[i]), 0);
+			new_vivid_bufs(dev, atoi(colon + 1), 0, prefix);
+		} else if (!strcmp(argv[i], "--vivid-noncoherent") && i + 1 < argc) {
+			n = atoi(argv[++i]);
+			dev = open_vivid(1, 1);
+			new_vivid_bufs(dev, n, V4L2_MEMORY_FLAG_NON_COHERENT, prefix);
 		} else if (!strcmp(argv[i], "--exec") && i + 1 < argc) {
 			exec_argv = &argv[i + 1];
 			break;
