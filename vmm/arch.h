@@ -15,13 +15,15 @@
 
 struct guest_view {
 	int s1;			/* DMABUFMAP_MEMTYPE_* of the guest's own mapping */
-	uint64_t s1_raw;	/* as the architecture encodes it (arm64: PAR_EL1.ATTR) */
-	char s2[16];		/* KVM's stage-2 attribute, as its debugfs dump names it */
+	uint64_t s1_raw;	/* as the architecture encodes it (arm64: PAR_EL1.ATTR,
+				 * x86_64: the PAT type) */
+	char s2[16];		/* KVM's stage-2 attribute (arm64: as its debugfs dump
+				 * names it, x86_64: the nested entry's PAT type) */
 	int effective;		/* the combination, DMABUFMAP_MEMTYPE_*; -1 unknown */
 	uint64_t read;		/* what the guest read at the buffer's start */
 };
 
-/* The architecture's name for what it runs ("arm64, stage-2 dump: ..."). */
+/* The architecture's name for what it runs ("arm64", "x86_64 (SVM)"). */
 extern const char arch_name[];
 
 /*
