@@ -65,7 +65,7 @@ enum { PAT_UC = 0, PAT_WC = 1, PAT_WT = 4, PAT_WP = 5, PAT_WB = 6, PAT_UC_MINUS 
 #define EFER_LMA	(1ULL << 10)
 
 #define NPT_PARAM	"/sys/module/kvm_amd/parameters/npt"
-#define TRACING		"/sys/kernel/debug/tracing"
+#define TRACING		"/sys/kernel/tracing"
 #define SET_SPTE_EVENT	TRACING "/events/kvmmmu/kvm_mmu_set_spte/enable"
 
 extern const unsigned char guest_x86_64_start[], guest_x86_64_end[];
@@ -166,7 +166,7 @@ static int write_file(const char *path, const char *text)
 	if (fd >= 0)
 		close(fd);
 	if (ret)
-		fprintf(stderr, "dmabuf-vmm: %s: %s (CONFIG_FTRACE, debugfs, root)\n", path,
+		fprintf(stderr, "dmabuf-vmm: %s: %s (CONFIG_FTRACE, tracefs mounted there, root)\n", path,
 			strerror(-ret));
 	return ret;
 }
