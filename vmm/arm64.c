@@ -168,18 +168,15 @@ int arch_run_guest(struct vm *vm, uint32_t map_info, void *buf, size_t size,
 	if (attr < 0 || size > BUFFER_GPA || code_size > TABLE_OFFSET)
 		return -EINVAL;
 
-	code = mmap(NULL, CODE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (code == MAP_FAILED)
-		return -errno;
-	memcpy(code, guest_arm64_start, code_size);
+	ret = vm_add_image(vm, CODE_GPA, CODE_SIZE, guest_arm64_start, code_size, &code);
+	if (ret)
+		return ret;
 	table = (uint64_t *)(code + TABLE_OFFSET);
 	table[0] = BLOCK(0ULL, ATTR_WB);
 	table[1] = BLOCK(BUFFER_GPA, attr) | XN;
 	table[2] = BLOCK(MAILBOX_GPA, ATTR_DEVICE_nGnRE) | XN;
 
-	ret = vm_add_memory(vm, CODE_GPA, CODE_SIZE, code);
-	if (!ret)
-		ret = vm_add_memory(vm, BUFFER_GPA, size, buf);
+	ret = vm_add_memory(vm, BUFFER_GPA, size, buf);
 	if (!ret)
 		ret = vm_create_vcpu(vm);
 	if (ret)

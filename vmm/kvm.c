@@ -76,6 +76,25 @@ int vm_add_memory(struct vm *vm, uint64_t gpa, uint64_t size, void *host)
 	return ret;
 }
 
+int vm_add_image(struct vm *vm, uint64_t gpa, size_t size, const void *image, size_t len,
+		 unsigned char **mem)
+{
+	unsigned char *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+				-1, 0);
+	int ret;
+
+	if (m == MAP_FAILED)
+		return vm_fail("mmap of guest memory");
+	memcpy(m, image, len);
+	ret = vm_add_memory(vm, gpa, size, m);
+	if (ret) {
+		munmap(m, size);
+		return ret;
+	}
+	*mem = m;
+	return 0;
+}
+
 int vm_set_reg(struct vm *vm, uint64_t id, uint64_t value)
 {
 	struct kvm_one_reg reg = { .id = id, .addr = (uint64_t)(uintptr_t)&value };

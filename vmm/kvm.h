@@ -25,6 +25,13 @@ int vm_create(struct vm *vm);
 void vm_destroy(struct vm *vm);
 /* Back guest physical [@gpa, @gpa + @size) with the host memory at @host. */
 int vm_add_memory(struct vm *vm, uint64_t gpa, uint64_t size, void *host);
+/*
+ * Back guest physical [@gpa, @gpa + @size) with new anonymous memory that
+ * starts with the @len bytes at @image (a guest payload), and return it in
+ * @mem for the caller to fill further and munmap.
+ */
+int vm_add_image(struct vm *vm, uint64_t gpa, size_t size, const void *image, size_t len,
+		 unsigned char **mem);
 /* The same in memory slot @slot; @size 0 deletes the slot. */
 int vm_set_memory(struct vm *vm, int slot, uint64_t gpa, uint64_t size, void *host);
 int vm_create_vcpu(struct vm *vm);

@@ -296,7 +296,7 @@ int arch_run_guest(struct vm *vm, uint32_t map_info, void *buf, size_t size,
 	uint64_t *pml4, *pdpt, *pd, spte = 0, attr;
 	struct reports r = { 0 };
 	unsigned char *code;
-	unsigned int nested;
+	unsigned int nested_index, nested;
 
 	view->s1 = view->effective = -1;
 	snprintf(view->s2, sizeof(view->s2), "?");
@@ -305,10 +305,9 @@ int arch_run_guest(struct vm *vm, uint32_t map_info, void *buf, size_t size,
 	if (!nested_paging())
 		return -EOPNOTSUPP;
 
-	code = mmap(NULL, CODE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (code == MAP_FAILED)
-		return -errno;
-	memcpy(code, guest_x86_64_start, code_size);
+	ret = vm_add_image(vm, CODE_GPA, CODE_SIZE, guest_x86_64_start, code_size, &code);
+	if (ret)
+		return ret;
 	/* identity: GiB 0 Write-Back, GiB 1 the buffer, GiB 2 the mailbox UC */
 	pml4 = (uint64_t *)(code + TABLE_OFFSET);
 	pdpt = pml4 + 512;
@@ -323,9 +322,7 @@ int arch_run_guest(struct vm *vm, uint32_t map_info, void *buf, size_t size,
 		pd[512 + i] = (BUFFER_GPA + i * SZ_2M) | PTE_P | PTE_RW | PTE_PS | attr;
 	pd[1024] = MAILBOX_GPA | PTE_P | PTE_RW | PTE_PS | PTE_PCD | PTE_PWT;
 
-	ret = vm_add_memory(vm, CODE_GPA, CODE_SIZE, code);
-	if (!ret)
-		ret = vm_add_memory(vm, BUFFER_GPA, size, buf);
+	ret = vm_add_memory(vm, BUFFER_GPA, size, buf);
 	if (!ret)
 		ret = vm_create_vcpu(vm);
 	if (!ret)
@@ -364,11 +361,12 @@ int arch_run_guest(struct vm *vm, uint32_t map_info, void *buf, size_t size,
 	 * programs with WB at index 0 in every layout (arch/x86/mm/pat/memtype.c)
 	 * and otherwise as PAT_LINUX when PAT is on.
 	 */
-	nested = pat_type(PAT_LINUX, pat_index(spte, level));
+	nested_index = pat_index(spte, level);
+	nested = pat_type(PAT_LINUX, nested_index);
 	snprintf(view->s2, sizeof(view->s2), "%s", pat_name(nested));
 	printf("# guest PAT %#llx, its entry %#llx; nested entry %#llx (level %d, PAT index %u)\n",
 	       (unsigned long long)r.pat, (unsigned long long)r.pde,
-	       (unsigned long long)spte, level, pat_index(spte, level));
+	       (unsigned long long)spte, level, nested_index);
 	view->effective = view->s1 < 0 ? -1 : combine(view->s1, nested);
 out:
 	munmap(code, CODE_SIZE);
