@@ -14,6 +14,9 @@
 #   bases               the kernel bases, mainline first
 #   arches              the architectures that boot
 #   kbuild_dir BASE ARCH FLAVOR [pristine]
+#   compile_test_objects BASE ARCH
+#                       the objects of kernel/BASE/compile-test-objects that
+#                       build on ARCH
 #   tree_dir BASE       the git tree with the series applied
 #   pristine_tree_dir BASE   a worktree of that tree's pristine base
 
@@ -89,4 +92,11 @@ kbuild_dir() {
 	else
 		echo "$describe_top/build/$1/kbuild-$2-$3"
 	fi
+}
+
+# A line of kernel/BASE/compile-test-objects is an object, followed by the
+# architectures it is limited to when its driver builds on those only.
+compile_test_objects() {
+	awk -v arch="$2" '!/^#/ && NF && (NF == 1 || index(" " $0 " ", " " arch " ")) { print $1 }' \
+		"$describe_top/kernel/$1/compile-test-objects"
 }
