@@ -13,6 +13,7 @@
 #   mainline_base       the base the primary series is written for
 #   bases               the kernel bases, mainline first
 #   arches              the architectures that boot
+#   native_arch         the one of them the host runs natively, if any
 #   kbuild_dir BASE ARCH FLAVOR [pristine]
 #   compile_test_objects BASE ARCH
 #                       the objects of kernel/BASE/compile-test-objects that
@@ -78,6 +79,14 @@ arches() {
 	for f in "$describe_top"/arch/*.conf; do
 		grep -q '^bootable=yes' "$f" && basename "$f" .conf
 	done
+}
+
+native_arch() {
+	local a
+	for a in $(arches); do
+		grep -qx "uname_machine=$(uname -m)" "$describe_top/arch/$a.conf" && { echo "$a"; return; }
+	done
+	return 0
 }
 
 tree_dir() { echo "${KERNEL_TREE:-$describe_top/build/$1/linux}"; }
