@@ -20,10 +20,16 @@
 #                       build on ARCH
 #   tree_dir BASE       the git tree with the series applied
 #   pristine_tree_dir BASE   a worktree of that tree's pristine base
+#   cache_dir           where the downloads from Debian's archive are kept
 
 describe_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 host_userspace=$describe_top/build/userspace
+
+# What is downloaded from Debian's archive and only unpacked (the kernel
+# sources, the guest roots) is kept across clones, as ccache keeps objects:
+# each is named by what it was made from, so a change makes a new one.
+cache_dir=${DMABUF_MAP_INFO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dma-buf-map-info}
 
 describe_die() { echo "${0##*/}: $*" >&2; exit 2; }
 
