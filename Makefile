@@ -48,7 +48,7 @@ posting:
 	kernel/make-posting
 
 clean:
-	rm -rf build/*/kbuild-* build/*/selftests-* build/results-*
+	rm -rf build/*/selftests-* build/results-*
 
 distclean:
 	rm -rf build

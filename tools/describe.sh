@@ -15,12 +15,15 @@
 #   arches              the architectures that boot
 #   native_arch         the one of them the host runs natively, if any
 #   kbuild_dir BASE ARCH FLAVOR [pristine]
+#                       a kernel's build directory, in the build cache
+#   build_src_dir BASE [pristine]
+#                       the checkout it is built from, in the build cache
 #   compile_test_objects BASE ARCH
 #                       the objects of kernel/BASE/compile-test-objects that
 #                       build on ARCH
 #   tree_dir BASE       the git tree with the series applied
-#   pristine_tree_dir BASE   a worktree of that tree's pristine base
 #   cache_dir           where the downloads from Debian's archive are kept
+#   kbuild_cache        where the kernels are built (kernel/build)
 
 describe_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
@@ -30,6 +33,16 @@ host_userspace=$describe_top/build/userspace
 # sources, the guest roots) is kept across clones, as ccache keeps objects:
 # each is named by what it was made from, so a change makes a new one.
 cache_dir=${DMABUF_MAP_INFO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/dma-buf-map-info}
+
+# The kernels are built in the cache too, each from a checkout of the tree
+# that kernel/build brings up to date with git, which rewrites only the files
+# whose content changed: kbuild then rebuilds what a change reaches, in every
+# clone, where a fresh build directory would hash and link every object
+# again (minutes per kernel, even with every object in ccache).  Each build
+# directory sits beside its checkout, so the compiler sees the source at
+# ../linux whichever build directory it works in, and ccache, which keys
+# objects by such relative paths (CCACHE_BASEDIR), shares them among all.
+kbuild_cache=$cache_dir/kbuild
 
 describe_die() { echo "${0##*/}: $*" >&2; exit 2; }
 
@@ -97,16 +110,15 @@ native_arch() {
 
 tree_dir() { echo "${KERNEL_TREE:-$describe_top/build/$1/linux}"; }
 
-# Beside the patched tree's, so that the builds of both find their source at
-# ../linux and ccache serves the one the objects of the other.
-pristine_tree_dir() { echo "$describe_top/build/$1/pristine/linux"; }
+# The pristine checkout and its builds sit one level down, so that their
+# source too is at ../linux from the build directory and ccache serves the
+# objects the series does not touch to both.
+build_src_dir() {
+	echo "$kbuild_cache/$1${2:+/$2}/linux"
+}
 
 kbuild_dir() {
-	if [ "${4:-}" = pristine ]; then
-		echo "$describe_top/build/$1/pristine/kbuild-$2-$3"
-	else
-		echo "$describe_top/build/$1/kbuild-$2-$3"
-	fi
+	echo "$kbuild_cache/$1${4:+/$4}/kbuild-$2-$3"
 }
 
 # A line of kernel/BASE/compile-test-objects is an object, followed by the
